@@ -1,0 +1,29 @@
+// The Linux calls that Swift's Glibc module does not export, and the few
+// macros Swift cannot import. Only LinuxIO imports this module.
+#ifndef CLINUX_H
+#define CLINUX_H
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <pthread.h>
+
+/// accept4(2): accept with flags (SOCK_NONBLOCK, SOCK_CLOEXEC) in one call.
+int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+/// pthread_setname_np(3) on the calling thread; names longer than 15 bytes are cut.
+int clinux_set_thread_name(const char *name);
+
+/// The calling thread's kernel thread id (gettid(2)).
+int clinux_gettid(void);
+
+static const int CLINUX_SOCK_NONBLOCK = SOCK_NONBLOCK;
+static const int CLINUX_SOCK_CLOEXEC = SOCK_CLOEXEC;
+static const int CLINUX_SOCK_STREAM = SOCK_STREAM;
+
+#endif

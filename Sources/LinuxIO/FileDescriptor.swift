@@ -1,0 +1,68 @@
+import Glibc
+
+/// An open file descriptor with exactly one owner, closed when its owner lets go.
+///
+/// Invariant: `rawValue` is open for the whole life of the value, and nobody else closes it.
+/// Being `~Copyable` makes a double close a compile error rather than a race with a reused number.
+public struct FileDescriptor: ~Copyable, Sendable {
+    public let rawValue: Int32
+
+    /// Takes ownership of an open descriptor.
+    public init(owning rawValue: Int32) {
+        precondition(rawValue >= 0, "FileDescriptor needs an open descriptor, got \(rawValue)")
+        self.rawValue = rawValue
+    }
+
+    deinit {
+        // close(2) on Linux releases the descriptor even when it reports EINTR or EIO,
+        // so there is nothing to retry and nothing useful to report from here.
+        _ = Glibc.close(rawValue)
+    }
+
+    /// Closes now rather than at the end of the owner's life.
+    public consuming func close() {
+        // deinit runs here and closes.
+    }
+
+    /// Opens `path` read-only (O_CLOEXEC); `nil` when it does not exist or cannot be read.
+    public static func openReadOnly(_ path: String, noFollow: Bool = false) throws(Errno) -> FileDescriptor {
+        let flags = O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0)
+        let fd = try retryingInterrupts("open") { Glibc.open(path, flags) }
+        return FileDescriptor(owning: fd)
+    }
+
+    /// fstat(2): the file's size, or `nil` when it is not a regular file.
+    public func regularFileSize() throws(Errno) -> Int? {
+        var info = stat()
+        _ = try retryingInterrupts("fstat") { fstat(rawValue, &info) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Reads the whole of a regular file of `size` bytes; stops early if it shrank.
+    public func readAll(size: Int) throws(Errno) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(rawValue, buffer.baseAddress! + filled, size - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Errno(errno, "read")
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        if filled < size { bytes.removeLast(size - filled) }
+        return bytes
+    }
+}
+
+/// realpath(3): the absolute path with every symlink, `.` and `..` resolved; `nil` when
+/// some component does not exist.
+public func resolvedPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+}

@@ -1,0 +1,62 @@
+import Glibc
+
+/// poll(2) over a few descriptors, for the blocking modes' bounded waits.
+///
+/// Invariant: a wait never exceeds its timeout plus scheduling delay; EINTR restarts the
+/// wait with the time that is left, never the whole timeout again.
+public enum Poll {
+    /// Which readiness to wait for or that was seen.
+    public struct Events: OptionSet, Sendable {
+        public let rawValue: Int16
+        public init(rawValue: Int16) { self.rawValue = rawValue }
+        public static let readable = Events(rawValue: Int16(POLLIN))
+        public static let writable = Events(rawValue: Int16(POLLOUT))
+        /// Error or hang-up: always reported, whatever was asked for.
+        public static let hangUp = Events(rawValue: Int16(POLLHUP | POLLERR | POLLNVAL))
+    }
+
+    /// Waits until one of `descriptors` is ready for its events or `deadline` passes; returns
+    /// what each one saw (all empty on a timeout).
+    public static func wait(
+        _ descriptors: [(fd: Int32, events: Events)], until deadline: Deadline
+    ) throws(Errno) -> [Events] {
+        var fds = descriptors.map { pollfd(fd: $0.fd, events: $0.events.rawValue, revents: 0) }
+        while true {
+            let count = Glibc.poll(&fds, nfds_t(fds.count), deadline.remainingMilliseconds)
+            if count >= 0 { return fds.map { Events(rawValue: $0.revents) } }
+            if errno != EINTR { throw Errno(errno, "poll") }
+        }
+    }
+}
+
+/// A point on the monotonic clock (CLOCK_MONOTONIC), for timeouts that wall-clock changes
+/// cannot stretch or shrink.
+///
+/// Invariant: `nanoseconds` counts from the clock's arbitrary origin and only grows.
+public struct Deadline: Comparable, Sendable {
+    public let nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static var now: Deadline {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Deadline(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
+    }
+
+    /// `seconds` from now (decimals allowed).
+    public static func after(seconds: Double) -> Deadline {
+        Deadline(nanoseconds: now.nanoseconds + UInt64(max(0, seconds) * 1e9))
+    }
+
+    public var hasPassed: Bool { Deadline.now >= self }
+
+    /// Milliseconds left, rounded up so a wait never ends just before the deadline; 0 once passed.
+    public var remainingMilliseconds: Int32 {
+        let current = Deadline.now.nanoseconds
+        guard nanoseconds > current else { return 0 }
+        return Int32(clamping: (nanoseconds - current + 999_999) / 1_000_000)
+    }
+
+    public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+}

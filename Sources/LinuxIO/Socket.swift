@@ -1,0 +1,172 @@
+import CLinux
+import Glibc
+
+/// What a read or write on a socket did.
+public enum IOResult: Equatable, Sendable {
+    /// This many bytes moved (never 0 for a write of a non-empty buffer).
+    case bytes(Int)
+    /// EAGAIN: a non-blocking socket has nothing to read or no room to write, or a
+    /// blocking one hit its SO_RCVTIMEO / SO_SNDTIMEO.
+    case wouldBlock
+    /// The peer closed its sending side (read only).
+    case endOfFile
+}
+
+/// A TCP socket with one owner: a listener or a connection.
+///
+/// Invariant: the descriptor is an open stream socket; it is closed exactly once, when the
+/// `Socket` ends. Failures other than EINTR (retried) and EAGAIN (a result) throw `Errno`.
+public struct Socket: ~Copyable, Sendable {
+    public let descriptor: FileDescriptor
+
+    public init(_ descriptor: consuming FileDescriptor) {
+        self.descriptor = descriptor
+    }
+
+    public var rawValue: Int32 { descriptor.rawValue }
+
+    /// socket(2), SO_REUSEADDR, bind(2) and listen(2): a listening socket on `address`.
+    public static func listening(on address: SocketAddress, backlog: Int32, nonBlocking: Bool = false) throws(Errno) -> Socket {
+        let type = CLINUX_SOCK_STREAM | CLINUX_SOCK_CLOEXEC | (nonBlocking ? CLINUX_SOCK_NONBLOCK : 0)
+        let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, type, 0) }
+        let socket = Socket(FileDescriptor(owning: fd))
+        try socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
+        _ = try retryingInterrupts("bind") { address.withSockAddr { Glibc.bind(fd, $0, $1) } }
+        _ = try retryingInterrupts("listen") { Glibc.listen(fd, backlog) }
+        return socket
+    }
+
+    /// socket(2) and connect(2), blocking: a client connection (used by tests and tools).
+    public static func connect(to address: SocketAddress) throws(Errno) -> Socket {
+        let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, CLINUX_SOCK_STREAM | CLINUX_SOCK_CLOEXEC, 0) }
+        let socket = Socket(FileDescriptor(owning: fd))
+        _ = try retryingInterrupts("connect") { address.withSockAddr { Glibc.connect(fd, $0, $1) } }
+        return socket
+    }
+
+    /// getsockname(2): the address this socket is bound to (the real port after binding port 0).
+    public func localAddress() throws(Errno) -> SocketAddress {
+        try address("getsockname") { getsockname($0, $1, $2) }
+    }
+
+    /// getpeername(2): the address of the other end.
+    public func peerAddress() throws(Errno) -> SocketAddress {
+        try address("getpeername") { getpeername($0, $1, $2) }
+    }
+
+    private func address(
+        _ call: String,
+        _ body: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) throws(Errno) -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try retryingInterrupts(call) {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(rawValue, $0, &length) }
+            }
+        }
+        guard let address = SocketAddress(storage: storage) else { throw Errno(EAFNOSUPPORT, call) }
+        return address
+    }
+
+    /// accept4(2) with SOCK_CLOEXEC (and SOCK_NONBLOCK when asked): the next connection, or
+    /// `nil` when a non-blocking listener has none waiting.
+    public func accept(nonBlocking: Bool = false) throws(Errno) -> Socket? {
+        let flags = CLINUX_SOCK_CLOEXEC | (nonBlocking ? CLINUX_SOCK_NONBLOCK : 0)
+        while true {
+            let fd = clinux_accept4(rawValue, nil, nil, flags)
+            if fd >= 0 { return Socket(FileDescriptor(owning: fd)) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            case let code: throw Errno(code, "accept4")
+            }
+        }
+    }
+
+    /// read(2) into `buffer`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> IOResult {
+        while true {
+            let count = Glibc.read(rawValue, buffer.baseAddress, buffer.count)
+            if count > 0 { return .bytes(count) }
+            if count == 0 { return .endOfFile }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: throw Errno(code, "read")
+            }
+        }
+    }
+
+    /// send(2) with MSG_NOSIGNAL, so a vanished peer is EPIPE and never SIGPIPE.
+    public func write(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> IOResult {
+        while true {
+            let count = Glibc.send(rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
+            if count >= 0 { return .bytes(count) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: throw Errno(code, "send")
+            }
+        }
+    }
+
+    /// writev(2): gathers several buffers into one call.
+    public func writev(_ vectors: UnsafeBufferPointer<iovec>) throws(Errno) -> IOResult {
+        while true {
+            let count = Glibc.writev(rawValue, vectors.baseAddress, Int32(vectors.count))
+            if count >= 0 { return .bytes(count) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case let code: throw Errno(code, "writev")
+            }
+        }
+    }
+
+    /// shutdown(2). Also wakes a thread blocked in accept(2) on a listener (it fails with EINVAL).
+    public func shutdown(_ how: Shutdown) throws(Errno) {
+        _ = try retryingInterrupts("shutdown") { Glibc.shutdown(rawValue, how.rawValue) }
+    }
+
+    /// Which direction `shutdown` closes.
+    public enum Shutdown: Int32, Sendable {
+        case read = 0, write = 1, both = 2
+    }
+
+    /// SO_RCVTIMEO / SO_SNDTIMEO: a blocking read or write gives up with `.wouldBlock`
+    /// after `seconds` without progress.
+    public func setTimeouts(receive: Double?, send: Double?) throws(Errno) {
+        if let receive { try setTimeout(SO_RCVTIMEO, receive, "setsockopt(SO_RCVTIMEO)") }
+        if let send { try setTimeout(SO_SNDTIMEO, send, "setsockopt(SO_SNDTIMEO)") }
+    }
+
+    private func setTimeout(_ option: Int32, _ seconds: Double, _ call: String) throws(Errno) {
+        let whole = seconds.rounded(.down)
+        var value = timeval(tv_sec: Int(whole), tv_usec: Int((seconds - whole) * 1_000_000))
+        if value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }  // 0 would mean "never"
+        _ = try retryingInterrupts(call) {
+            setsockopt(rawValue, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
+        }
+    }
+
+    /// TCP_NODELAY: send small responses at once instead of waiting for an ACK (Nagle).
+    public func setNoDelay() throws(Errno) {
+        try setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)")
+    }
+
+    /// SO_LINGER with a zero timeout: close(2) then resets the connection (for fault tests).
+    public func setResetOnClose() throws(Errno) {
+        var value = linger(l_onoff: 1, l_linger: 0)
+        _ = try retryingInterrupts("setsockopt(SO_LINGER)") {
+            setsockopt(rawValue, SOL_SOCKET, SO_LINGER, &value, socklen_t(MemoryLayout<linger>.size))
+        }
+    }
+
+    func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ call: String) throws(Errno) {
+        var value = value
+        _ = try retryingInterrupts(call) {
+            setsockopt(rawValue, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+    }
+}

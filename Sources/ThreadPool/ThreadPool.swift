@@ -1,0 +1,109 @@
+import Logging
+import Synchronization
+
+/// A fixed set of worker threads that run submitted jobs: the Rust book's `ThreadPool` in Swift.
+///
+/// Invariant: exactly `size` workers exist from `init` until `shutdown()`; every job accepted
+/// by `execute` runs exactly once, on one worker, before `shutdown()` returns; a job offered
+/// after shutdown began is refused with `ThreadPoolError.shutDown`, never silently dropped.
+///
+/// ```swift
+/// let pool = try ThreadPool(size: 4)
+/// try pool.execute { print("hello from a worker") }
+/// pool.shutdown()   // waits for the job, then joins the four workers
+/// ```
+public final class ThreadPool: Sendable {
+    /// A unit of work: runs once on some worker thread.
+    public typealias Job = @Sendable () -> Void
+
+    /// The number of workers.
+    public let size: Int
+
+    private let queue = BlockingQueue<Job>()
+    private let workers: Mutex<[Worker]>
+    private let stats = PoolStats()
+    private let logger: Logger
+
+    /// Creates `size` workers, named `name-0` ... `name-(size-1)`, which wait for jobs.
+    ///
+    /// - Throws: `ThreadPoolError.invalidSize` when `size` < 1 (the book's `build`, not its panic),
+    ///   `ThreadPoolError.cannotStartThread` when the system refuses a thread.
+    public init(size: Int, name: String = "worker", logger: Logger = Logger(label: "hello-server.pool")) throws(ThreadPoolError) {
+        guard size >= 1 else { throw .invalidSize(size) }
+        self.size = size
+        self.logger = logger
+        var started: [Worker] = []
+        for id in 0..<size {
+            do {
+                started.append(try Worker(id: id, name: "\(name)-\(id)", queue: queue, stats: stats, logger: logger))
+            } catch {
+                queue.close()
+                for worker in started { worker.thread.join() }
+                throw .cannotStartThread(error.description)
+            }
+        }
+        workers = Mutex(started)
+    }
+
+    /// Queues `job` for the next free worker.
+    ///
+    /// - Throws: `ThreadPoolError.shutDown` once `shutdown()` has begun; the job did not run.
+    public func execute(_ job: @escaping Job) throws(ThreadPoolError) {
+        do {
+            try queue.push(job)
+        } catch {
+            throw .shutDown
+        }
+    }
+
+    /// Stops taking jobs, lets every queued job run, and joins every worker; returns when all
+    /// have exited. Safe to call more than once and from several threads; a call from one of
+    /// the pool's own workers does not wait for that worker.
+    public func shutdown() {
+        queue.close()
+        let leaving = workers.withLock { workers in
+            let all = workers
+            workers.removeAll()
+            return all
+        }
+        for worker in leaving {
+            logger.debug("Shutting down worker \(worker.id)")
+            worker.thread.join()
+        }
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    /// Jobs queued and not yet taken by a worker.
+    public var queuedJobs: Int { queue.depth }
+
+    /// Workers running a job right now.
+    public var busyWorkers: Int { stats.busy.load(ordering: .relaxed) }
+}
+
+/// Why the pool refused to be built or to take a job.
+public enum ThreadPoolError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A pool needs at least one worker.
+    case invalidSize(Int)
+    /// `shutdown()` has begun; no new jobs are accepted.
+    case shutDown
+    /// The system refused to create a worker thread.
+    case cannotStartThread(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSize(let size): "a thread pool needs at least 1 worker, got \(size)"
+        case .shutDown: "the thread pool is shutting down and takes no new jobs"
+        case .cannotStartThread(let reason): "cannot start a worker thread: \(reason)"
+        }
+    }
+}
+
+/// The counters a pool's workers update while they run, read by status pages.
+///
+/// Invariant: `busy` counts workers between taking a job and finishing it.
+final class PoolStats: Sendable {
+    let busy = Atomic<Int>(0)
+}

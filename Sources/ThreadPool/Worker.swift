@@ -1,0 +1,23 @@
+import Logging
+
+/// One thread of a `ThreadPool`, taking jobs from the pool's queue until it is closed
+/// (the book's `Worker { id, thread }`).
+///
+/// Invariant: the queue's lock is held only to take a job, never while the job runs.
+struct Worker: Sendable {
+    let id: Int
+    let thread: JoinableThread
+
+    init(id: Int, name: String, queue: BlockingQueue<ThreadPool.Job>, stats: PoolStats, logger: Logger) throws(JoinableThread.SpawnError) {
+        self.id = id
+        thread = try JoinableThread(name: name) {
+            while let job = queue.take() {
+                logger.debug("Worker \(id) got a job; executing.")
+                stats.busy.add(1, ordering: .relaxed)
+                job()
+                stats.busy.subtract(1, ordering: .relaxed)
+            }
+            logger.debug("Worker \(id) disconnected; shutting down.")
+        }
+    }
+}
