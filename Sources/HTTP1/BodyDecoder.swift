@@ -1,0 +1,139 @@
+/// Reads past a request body, whole or in pieces, so the next request on the connection
+/// starts at the right byte; the body itself is discarded (no route here takes one).
+///
+/// Invariant: `consume` never claims a byte beyond the body, and accepts at most
+/// `maxBodyBytes` decoded bytes; chunked framing is checked exactly (RFC 9112 §7.1).
+public struct BodyDecoder: Sendable {
+    /// What `consume` found.
+    public enum Progress: Equatable, Sendable {
+        /// These bytes were body; more body is expected.
+        case needMoreData(consumed: Int)
+        /// The body ended after these bytes; what follows is the next request.
+        case complete(consumed: Int)
+        case failure(HTTPError)
+    }
+
+    private enum State: Sendable, Equatable {
+        case fixed(remaining: Int)
+        case chunkSize(digits: Int, value: Int)
+        case chunkExtension
+        case chunkSizeLF
+        case chunkData(remaining: Int)
+        case chunkDataCR
+        case chunkDataLF
+        case trailerLineStart
+        case trailerLine
+        case trailerLF(endsTrailers: Bool)
+        case done
+    }
+
+    private var state: State
+    private var decodedTotal = 0
+    private var framingBytes = 0
+    private let maxBodyBytes: Int
+
+    /// Chunk-size lines and trailers are framing, not body; they get the head's budget.
+    private static let maxFramingBytes = 8192
+
+    public init(framing: BodyFraming, maxBodyBytes: Int) {
+        // Capped so the saturating chunk-size arithmetic below cannot overflow.
+        self.maxBodyBytes = min(max(0, maxBodyBytes), 1 << 48)
+        switch framing {
+        case .none: state = .done
+        case .contentLength(let length): state = length > 0 ? .fixed(remaining: length) : .done
+        case .chunked: state = .chunkSize(digits: 0, value: 0)
+        }
+    }
+
+    public var isComplete: Bool { state == .done }
+
+    /// Consumes body bytes from the front of `bytes`.
+    public mutating func consume(_ bytes: Span<UInt8>) -> Progress {
+        var index = 0
+        while index < bytes.count && state != .done {
+            if case .fixed(let remaining) = state {
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining == take ? .done : .fixed(remaining: remaining - take)
+                continue
+            }
+            if case .chunkData(let remaining) = state {
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining == take ? .chunkDataCR : .chunkData(remaining: remaining - take)
+                continue
+            }
+            framingBytes += 1
+            if framingBytes > Self.maxFramingBytes { return .failure(.malformedChunk) }
+            if let error = step(bytes[index]) { return .failure(error) }
+            index += 1
+        }
+        return state == .done ? .complete(consumed: index) : .needMoreData(consumed: index)
+    }
+
+    /// One byte of chunked framing: size line, CRLF after data, trailer section.
+    private mutating func step(_ byte: UInt8) -> HTTPError? {
+        switch state {
+        case .chunkSize(let digits, let value):
+            if let digit = Self.hexValue(byte) {
+                if digits == 16 { return .chunkSizeTooLong }
+                // Saturate just past the limit: 16 hex digits can exceed Int.
+                state = .chunkSize(digits: digits + 1, value: min(value << 4 | digit, maxBodyBytes + 1))
+                return nil
+            }
+            guard digits > 0 else { return .malformedChunk }
+            return endOfChunkSize(value, next: byte)
+        case .chunkExtension:
+            if byte == ASCII.cr { state = .chunkSizeLF } else if byte < 0x20 && byte != ASCII.tab { return .malformedChunk }
+        case .chunkSizeLF:
+            guard byte == ASCII.lf else { return .malformedChunk }
+            state = pendingChunk
+        case .chunkDataCR:
+            guard byte == ASCII.cr else { return .malformedChunk }
+            state = .chunkDataLF
+        case .chunkDataLF:
+            guard byte == ASCII.lf else { return .malformedChunk }
+            state = .chunkSize(digits: 0, value: 0)
+        case .trailerLineStart:
+            state = byte == ASCII.cr ? .trailerLF(endsTrailers: true) : .trailerLine
+            if byte == ASCII.lf || byte == 0 { return .malformedChunk }
+        case .trailerLine:
+            if byte == ASCII.cr { state = .trailerLF(endsTrailers: false) } else if byte == ASCII.lf || byte == 0 { return .malformedChunk }
+        case .trailerLF(let endsTrailers):
+            guard byte == ASCII.lf else { return .malformedChunk }
+            state = endsTrailers ? .done : .trailerLineStart
+        case .fixed, .chunkData, .done:
+            preconditionFailure("BodyDecoder.step called in a data state")
+        }
+        return nil
+    }
+
+    private var pendingSize = 0
+
+    /// After the hex digits: extensions (`;...`, skipped), then CRLF.
+    private mutating func endOfChunkSize(_ size: Int, next byte: UInt8) -> HTTPError? {
+        decodedTotal += size
+        if decodedTotal > maxBodyBytes { return .bodyTooLarge }
+        pendingSize = size
+        switch byte {
+        case ASCII.cr: state = .chunkSizeLF
+        case ASCII.semicolon, ASCII.space, ASCII.tab: state = .chunkExtension
+        default: return .malformedChunk
+        }
+        return nil
+    }
+
+    /// The state after a size line: the chunk's data, or the trailers after the last chunk.
+    private var pendingChunk: State {
+        pendingSize == 0 ? .trailerLineStart : .chunkData(remaining: pendingSize)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 0x30...0x39: Int(byte - 0x30)
+        case 0x41...0x46: Int(byte - 0x41 + 10)
+        case 0x61...0x66: Int(byte - 0x61 + 10)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// A request path decoded for use as a file path under a document root.
+///
+/// Invariant: a `.safe` path starts with a single `/`, was percent-decoded exactly once,
+/// holds no NUL, no `..` segment and no slash that was encoded, so joining it to a root
+/// cannot climb out of it lexically (symlinks are the file system's part to check).
+public enum RequestPath: Equatable, Sendable {
+    /// The decoded path, safe to join to the root.
+    case safe(String)
+    /// A path that must never be served (traversal, encoded `/` or NUL): answer 404.
+    case forbidden
+    /// Not valid percent-encoding (`%` without two hex digits): answer 400.
+    case malformed
+
+    /// Decodes `path` (the target's path, without query) once and checks it (CONTRACT.md, Routes).
+    public init(decoding path: String) {
+        let raw = Array(path.utf8)
+        guard raw.first == ASCII.slash else { self = .forbidden; return }
+        if Self.hasDotDotSegment(raw) { self = .forbidden; return }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(raw.count)
+        var index = 0
+        while index < raw.count {
+            let byte = raw[index]
+            guard byte == 0x25 else { decoded.append(byte); index += 1; continue }
+            guard index + 2 < raw.count, let high = Self.hex(raw[index + 1]), let low = Self.hex(raw[index + 2]) else {
+                self = .malformed
+                return
+            }
+            let value = high << 4 | low
+            if value == ASCII.slash || value == 0 { self = .forbidden; return }
+            decoded.append(value)
+            index += 3
+        }
+        if decoded.starts(with: [ASCII.slash, ASCII.slash]) || Self.hasDotDotSegment(decoded) {
+            self = .forbidden
+            return
+        }
+        guard let text = String(validating: decoded, as: UTF8.self) else { self = .forbidden; return }
+        self = .safe(text)
+    }
+
+    private static func hasDotDotSegment(_ bytes: [UInt8]) -> Bool {
+        bytes.split(separator: ASCII.slash, omittingEmptySubsequences: false).contains { $0.elementsEqual([0x2E, 0x2E]) }
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+}

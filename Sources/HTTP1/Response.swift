@@ -1,0 +1,62 @@
+/// A response whose status line, fixed headers and body are encoded once and reused.
+///
+/// Invariant: `head` holds the status line and `Server`, `Content-Type`, `Content-Length`
+/// (always the body's true length) and any extra headers, each ending in CRLF, but neither
+/// `Date` nor `Connection` nor the blank line: those depend on the moment and the request
+/// and are added by `encodeHead`.
+public struct PreparedResponse: Sendable, Equatable {
+    public let status: HTTPStatus
+    public let head: [UInt8]
+    public let body: [UInt8]
+
+    public init(status: HTTPStatus, contentType: String, body: [UInt8], extraHeaders: [(name: String, value: String)] = []) {
+        self.status = status
+        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\nServer: hello-server\r\n"
+        text += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+        for header in extraHeaders { text += "\(header.name): \(header.value)\r\n" }
+        head = Array(text.utf8)
+        self.body = body
+    }
+
+    /// A plain-text error response naming what was wrong, e.g. `400 Bad Request: bare CR in request head`.
+    public init(error: HTTPError) {
+        self.init(
+            status: error.status, contentType: "text/plain; charset=utf-8",
+            body: Array("\(error.status.code) \(error.status.reason): \(error.description)\n".utf8))
+    }
+}
+
+/// What the `Connection` header of a response says.
+public enum ConnectionDirective: Sendable, Equatable {
+    /// HTTP/1.1 persistence is the default: no header.
+    case persistent
+    /// `Connection: keep-alive`, confirming an HTTP/1.0 client's request (what `ab -k` needs).
+    case keepAlive
+    /// `Connection: close`: the server closes after this response.
+    case close
+
+    /// The directive for a response to `head` when the server will (or will not) keep the
+    /// connection open afterwards.
+    public static func forResponse(to head: RequestHead?, serverKeepsOpen: Bool) -> ConnectionDirective {
+        guard serverKeepsOpen, let head, head.keepAlive else { return .close }
+        return head.keepAliveRequested ? .keepAlive : .persistent
+    }
+}
+
+extension PreparedResponse {
+    private static let closeLine = Array("Connection: close\r\n\r\n".utf8)
+    private static let keepAliveLine = Array("Connection: keep-alive\r\n\r\n".utf8)
+    private static let endOfHead = Array("\r\n".utf8)
+
+    /// Appends the complete head, with `dateLine` (`Date: ...\r\n`) and the connection
+    /// header, to `buffer`; the body is sent after it (or not at all, for HEAD).
+    public func encodeHead(into buffer: inout [UInt8], dateLine: [UInt8], connection: ConnectionDirective) {
+        buffer.append(contentsOf: head)
+        buffer.append(contentsOf: dateLine)
+        switch connection {
+        case .persistent: buffer.append(contentsOf: Self.endOfHead)
+        case .keepAlive: buffer.append(contentsOf: Self.keepAliveLine)
+        case .close: buffer.append(contentsOf: Self.closeLine)
+        }
+    }
+}
