@@ -75,7 +75,7 @@ public struct BodyDecoder: Sendable {
     private mutating func step(_ byte: UInt8) -> HTTPError? {
         switch state {
         case .chunkSize(let digits, let value):
-            if let digit = Self.hexValue(byte) {
+            if let digit = ASCII.hexValue(byte).map(Int.init) {
                 if digits == 16 { return .chunkSizeTooLong }
                 // Saturate just past the limit: 16 hex digits can exceed Int.
                 state = .chunkSize(digits: digits + 1, value: min(value << 4 | digit, maxBodyBytes + 1))
@@ -126,14 +126,5 @@ public struct BodyDecoder: Sendable {
     /// The state after a size line: the chunk's data, or the trailers after the last chunk.
     private var pendingChunk: State {
         pendingSize == 0 ? .trailerLineStart : .chunkData(remaining: pendingSize)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case 0x30...0x39: Int(byte - 0x30)
-        case 0x41...0x46: Int(byte - 0x41 + 10)
-        case 0x61...0x66: Int(byte - 0x61 + 10)
-        default: nil
-        }
     }
 }

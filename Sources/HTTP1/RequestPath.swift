@@ -22,7 +22,7 @@ public enum RequestPath: Equatable, Sendable {
         while index < raw.count {
             let byte = raw[index]
             guard byte == 0x25 else { decoded.append(byte); index += 1; continue }
-            guard index + 2 < raw.count, let high = Self.hex(raw[index + 1]), let low = Self.hex(raw[index + 2]) else {
+            guard index + 2 < raw.count, let high = ASCII.hexValue(raw[index + 1]), let low = ASCII.hexValue(raw[index + 2]) else {
                 self = .malformed
                 return
             }
@@ -41,14 +41,5 @@ public enum RequestPath: Equatable, Sendable {
 
     private static func hasDotDotSegment(_ bytes: [UInt8]) -> Bool {
         bytes.split(separator: ASCII.slash, omittingEmptySubsequences: false).contains { $0.elementsEqual([0x2E, 0x2E]) }
-    }
-
-    private static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
     }
 }

@@ -5,10 +5,13 @@ import Glibc
 /// Invariant: `join()` waits at most once for the thread; a thread is either joined or, when
 /// the last reference goes without a join, detached, so its resources are always reclaimed.
 public final class JoinableThread: @unchecked Sendable {
-    // `handle` never changes after init; `joined` is only touched under `state`.
+    // `handle` never changes after init; `phase` is only touched under `state`.
     private let handle: pthread_t
     private let state = Lock()
-    private var joined = false
+    private var phase = Phase.running
+
+    /// Where the one pthread_join(3) stands: not begun, under way in some thread, done.
+    private enum Phase { case running, joining, joined }
 
     /// Why a thread could not be created.
     public struct SpawnError: Error, Sendable, CustomStringConvertible {
@@ -35,19 +38,34 @@ public final class JoinableThread: @unchecked Sendable {
     /// Whether the caller is running on this thread.
     public var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
 
-    /// Waits for the thread's closure to return. Calling it again, or from the thread
-    /// itself, returns at once.
+    /// Waits for the thread's closure to return. Several threads may join at once: one of
+    /// them calls pthread_join(3), the others wait until it has returned. Calling it again
+    /// once joined, or from the thread itself, returns at once.
     public func join() {
+        if isCurrent { return }
         let shouldJoin = state.withLock { () -> Bool in
-            if joined || isCurrent { return false }
-            joined = true
-            return true
+            switch phase {
+            case .running:
+                phase = .joining
+                return true
+            case .joining:
+                while phase == .joining { state.wait() }
+                return false
+            case .joined:
+                return false
+            }
         }
-        if shouldJoin { pthread_join(handle, nil) }
+        guard shouldJoin else { return }
+        pthread_join(handle, nil)
+        state.withLock {
+            phase = .joined
+            state.broadcast()
+        }
     }
 
     deinit {
-        if !joined { pthread_detach(handle) }
+        // A join under way holds a reference, so `phase` is `.running` or `.joined` here.
+        if phase == .running { pthread_detach(handle) }
     }
 }
 

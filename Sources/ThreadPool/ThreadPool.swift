@@ -20,7 +20,7 @@ public final class ThreadPool: Sendable {
     public let size: Int
 
     private let queue = BlockingQueue<Job>()
-    private let workers: Mutex<[Worker]>
+    private let workers: Mutex<Workers>
     private let stats = PoolStats()
     private let logger: Logger
 
@@ -42,7 +42,7 @@ public final class ThreadPool: Sendable {
                 throw .cannotStartThread(error.description)
             }
         }
-        workers = Mutex(started)
+        workers = Mutex(Workers(all: started))
     }
 
     /// Queues `job` for the next free worker.
@@ -57,17 +57,20 @@ public final class ThreadPool: Sendable {
     }
 
     /// Stops taking jobs, lets every queued job run, and joins every worker; returns when all
-    /// have exited. Safe to call more than once and from several threads; a call from one of
-    /// the pool's own workers does not wait for that worker.
+    /// have exited. Safe to call more than once and from several threads: every call waits
+    /// for the workers, not just the first. A call from one of the pool's own workers (a job
+    /// shutting its pool down) only stops the pool taking jobs and returns at once: it cannot
+    /// wait for its own worker, and waiting for the others could deadlock two workers that
+    /// shut down at the same time. The remaining jobs still run.
     public func shutdown() {
         queue.close()
-        let leaving = workers.withLock { workers in
-            let all = workers
-            workers.removeAll()
-            return all
+        let (all, announce) = workers.withLock { workers in
+            defer { workers.stopping = true }
+            return (workers.all, !workers.stopping)
         }
-        for worker in leaving {
-            logger.debug("Shutting down worker \(worker.id)")
+        if all.contains(where: { $0.thread.isCurrent }) { return }
+        for worker in all {
+            if announce { logger.debug("Shutting down worker \(worker.id)") }
             worker.thread.join()
         }
     }
@@ -81,6 +84,13 @@ public final class ThreadPool: Sendable {
 
     /// Workers running a job right now.
     public var busyWorkers: Int { stats.busy.load(ordering: .relaxed) }
+}
+
+/// The pool's workers, kept after shutdown so that every `shutdown()` call can join them.
+private struct Workers: Sendable {
+    let all: [Worker]
+    /// Whether some `shutdown()` has begun (so only the first logs each worker's exit).
+    var stopping = false
 }
 
 /// Why the pool refused to be built or to take a job.
