@@ -98,6 +98,14 @@ public struct Socket: ~Copyable, Sendable {
         }
     }
 
+    /// read(2) into `scratch`, then appends what arrived to `buffer`.
+    public func read(appendingTo buffer: inout [UInt8], scratch: inout [UInt8]) throws(Errno) -> IOResult {
+        let result = scratch.withUnsafeMutableBytes { bytes in Result { () throws(Errno) in try read(into: bytes) } }
+        let outcome = try result.get()
+        if case .bytes(let count) = outcome { buffer.append(contentsOf: scratch[0..<count]) }
+        return outcome
+    }
+
     /// send(2) with MSG_NOSIGNAL, so a vanished peer is EPIPE and never SIGPIPE.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> IOResult {
         while true {
@@ -111,15 +119,19 @@ public struct Socket: ~Copyable, Sendable {
         }
     }
 
-    /// writev(2): gathers several buffers into one call.
-    public func writev(_ vectors: UnsafeBufferPointer<iovec>) throws(Errno) -> IOResult {
+    /// sendmsg(2) with MSG_NOSIGNAL: writev(2) that gathers several buffers into one call,
+    /// without raising SIGPIPE when the peer is gone.
+    public func writev(_ vectors: UnsafeMutableBufferPointer<iovec>) throws(Errno) -> IOResult {
+        var message = msghdr()
+        message.msg_iov = vectors.baseAddress
+        message.msg_iovlen = vectors.count
         while true {
-            let count = Glibc.writev(rawValue, vectors.baseAddress, Int32(vectors.count))
+            let count = Glibc.sendmsg(rawValue, &message, Int32(MSG_NOSIGNAL))
             if count >= 0 { return .bytes(count) }
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case let code: throw Errno(code, "writev")
+            case let code: throw Errno(code, "sendmsg")
             }
         }
     }

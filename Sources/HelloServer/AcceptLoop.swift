@@ -1,0 +1,48 @@
+import Glibc
+import LinuxIO
+import Logging
+
+/// The blocking accept loop the book's two designs share.
+///
+/// Invariant: it returns only once shutdown has begun (a shutdown(2) of the listener wakes
+/// the blocked accept); resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses it
+/// briefly instead of spinning, and is logged once per episode.
+final class AcceptLoop: Sendable {
+    let listener: Socket
+    let context: ServerContext
+
+    init(listener: consuming Socket, context: ServerContext) {
+        self.listener = listener
+        self.context = context
+    }
+
+    /// Calls `handle` with each accepted connection until shutdown.
+    func run(_ handle: (consuming Socket) -> Void) {
+        var exhausted = false
+        while !context.isShuttingDown {
+            do {
+                guard let client = try listener.accept() else { continue }
+                exhausted = false
+                handle(client)
+            } catch {
+                if context.isShuttingDown { break }
+                switch error.code {
+                case ECONNABORTED, EPROTO, EPERM:
+                    continue  // the client gave up before we accepted it
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    if !exhausted { context.logger.warning("accept paused: \(error)") }
+                    exhausted = true
+                    Sleep.milliseconds(100)
+                default:
+                    context.logger.error("accept failed: \(error)")
+                    Sleep.milliseconds(100)
+                }
+            }
+        }
+    }
+
+    /// Stops accepting: wakes the blocked accept(2), and the kernel refuses new connections.
+    func stop() {
+        try? listener.shutdown(.both)
+    }
+}

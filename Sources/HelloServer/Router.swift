@@ -1,0 +1,81 @@
+import HTTP1
+import LinuxIO
+
+/// What the server does with a request: answer at once, or wait first (`/sleep`).
+struct RouteDecision: Sendable {
+    var response: PreparedResponse
+    /// Milliseconds to wait before answering (the book's slow request).
+    var delayMilliseconds = 0
+    /// HEAD: the same status and headers as GET, no body.
+    var omitBody = false
+}
+
+/// Maps a request head to its response (CONTRACT.md, Routes), shared by every mode.
+///
+/// Invariant: it never serves a byte from outside the root: paths are decoded once and
+/// checked lexically (`RequestPath`), then resolved with realpath(3) and required to stay
+/// under the root's own real path, so symlinks that leave the root are 404 too.
+final class Router: Sendable {
+    private let sleepMilliseconds: Int
+    private let files: StaticFiles?
+    private let hello: PreparedResponse
+    private let notFound: PreparedResponse
+    private let methodNotAllowed: PreparedResponse
+
+    init(configuration: Configuration) throws(RouterError) {
+        sleepMilliseconds = configuration.sleepMilliseconds
+        if let root = configuration.root {
+            guard let files = StaticFiles(root: root) else { throw RouterError.rootNotADirectory(root) }
+            self.files = files
+        } else {
+            files = nil
+        }
+        hello = PreparedResponse(status: .ok, contentType: ContentType.html, body: Array(Pages.hello.utf8))
+        notFound = PreparedResponse(status: .notFound, contentType: ContentType.html, body: Array(Pages.notFound.utf8))
+        methodNotAllowed = PreparedResponse(
+            status: .methodNotAllowed, contentType: "text/plain; charset=utf-8",
+            body: Array("405 Method Not Allowed: only GET and HEAD are supported\n".utf8),
+            extraHeaders: [("Allow", "GET, HEAD")])
+    }
+
+    func route(_ head: RequestHead) -> RouteDecision {
+        // Decided before routing, so a POST to /sleep does not wait.
+        guard head.isGetOrHead else { return RouteDecision(response: methodNotAllowed) }
+        var decision: RouteDecision
+        switch RequestPath(decoding: head.path) {
+        case .malformed:
+            decision = RouteDecision(response: PreparedResponse(error: .invalidTarget))
+        case .forbidden:
+            decision = RouteDecision(response: notFoundPage())
+        case .safe("/"):
+            decision = RouteDecision(response: helloPage())
+        case .safe("/sleep"):
+            decision = RouteDecision(response: helloPage(), delayMilliseconds: sleepMilliseconds)
+        case .safe(let path):
+            decision = RouteDecision(response: files?.response(for: path) ?? notFoundPage())
+        }
+        decision.omitBody = head.method == "HEAD"
+        return decision
+    }
+
+    private func helloPage() -> PreparedResponse {
+        guard let files else { return hello }
+        return files.response(for: "/hello.html") ?? notFoundPage()
+    }
+
+    private func notFoundPage() -> PreparedResponse {
+        guard let files, let page = files.read("/404.html") else { return notFound }
+        return PreparedResponse(status: .notFound, contentType: ContentType.html, body: page)
+    }
+}
+
+/// Why the router could not be set up.
+enum RouterError: Error, CustomStringConvertible {
+    case rootNotADirectory(String)
+
+    var description: String {
+        switch self {
+        case .rootNotADirectory(let root): "--root \(root) is not a readable directory"
+        }
+    }
+}

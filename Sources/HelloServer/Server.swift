@@ -1,0 +1,57 @@
+import LinuxIO
+import Logging
+
+/// A server of one mode, listening from the moment it exists.
+///
+/// Invariant: `address` is bound and listening before the value is returned, so a taken port
+/// fails at creation; `run()` serves until `shutdown()` has finished its graceful stop.
+public protocol Server: AnyObject, Sendable {
+    /// The address really bound (the real port when the configuration asked for port 0).
+    var address: SocketAddress { get }
+    var configuration: Configuration { get }
+    /// Serves on the calling thread until a graceful shutdown completes.
+    func run()
+    /// Begins the graceful shutdown: stop accepting, finish what was read, close the rest.
+    /// Returns at once; safe from any thread, any number of times.
+    func shutdown()
+}
+
+extension Server {
+    /// `listening on http://HOST:PORT (mode: MODE, workers: N)`, the startup line of CONTRACT.md.
+    public var listeningLine: String {
+        "listening on http://\(address) (mode: \(configuration.mode.rawValue), workers: \(configuration.effectiveWorkers))"
+    }
+}
+
+/// Makes the server for a configuration's mode.
+public enum Servers {
+    /// Resolves the host, binds and listens, and builds the mode's server.
+    public static func make(_ configuration: Configuration, logger: Logger) throws(ServerError) -> any Server {
+        let context = try ServerContext(configuration: configuration, logger: logger)
+        switch configuration.mode {
+        case .blocking:
+            return BlockingServer(context: context, listener: try listen(configuration))
+        case .pool:
+            return try PooledServer(context: context, listener: try listen(configuration))
+        case .epoll:
+            throw .notImplemented("--mode epoll")
+        }
+    }
+
+    /// The listen backlog: the kernel caps it at net.core.somaxconn.
+    static let backlog: Int32 = 65_535
+
+    static func listen(_ configuration: Configuration, nonBlocking: Bool = false) throws(ServerError) -> Socket {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
+        } catch {
+            throw .cannotResolve(error)
+        }
+        do {
+            return try Socket.listening(on: address, backlog: backlog, nonBlocking: nonBlocking)
+        } catch {
+            throw .cannotListen(address: address.description, error)
+        }
+    }
+}

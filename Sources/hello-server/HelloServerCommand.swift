@@ -1,0 +1,144 @@
+import ArgumentParser
+import Glibc
+import HelloServer
+import LinuxIO
+import Logging
+
+/// The `hello-server` command: parses CONTRACT.md's options, starts the chosen mode and
+/// serves until SIGINT or SIGTERM.
+@main
+struct HelloServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hello-server",
+        abstract: "A web server that says hello, in three designs: epoll reactor, thread pool, blocking loop.")
+
+    @Option(help: "Address to bind: an IPv4 or IPv6 literal or a host name.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port; 0 picks any free port (the real one is printed).")
+    var port = 7878
+
+    @Option(help: "epoll (reactor + worker pool), pool (blocking accept + thread pool) or blocking (single thread).")
+    var mode = ServerMode.epoll
+
+    @Option(help: "Worker threads (pool and epoll modes).")
+    var workers = 4
+
+    @Option(help: "Serve files from this directory: / is DIR/hello.html, a miss is 404 with DIR/404.html.")
+    var root: String?
+
+    @Option(name: .customLong("sleep-ms"), help: "How long GET /sleep waits, in milliseconds.")
+    var sleepMilliseconds = 5000
+
+    @Option(help: "Seconds an idle keep-alive connection is kept (decimals allowed).")
+    var keepAliveTimeout = 5.0
+
+    @Option(help: "Seconds a client has to send a complete request head; then 408.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Bytes from the request line through the blank line, at most (414 or 431 past it).")
+    var maxHeaderBytes = 8192
+
+    @Option(help: "Request body limit in bytes (413 past it).")
+    var maxBodyBytes = 1_048_576
+
+    @Option(help: "Open client connections at most; beyond, new ones wait in the backlog.")
+    var maxConnections = 10_000
+
+    @Flag(help: "Detach into the background once listening.")
+    var daemon = false
+
+    @Option(help: "Write the server's pid to this file; removed on clean exit.")
+    var pidFile: String?
+
+    @Option(help: "Server log file (default: stderr); reopened on SIGHUP.")
+    var logFile: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = Logger.Level.info
+
+    @Option(help: "Access log in Common Log Format; - for stdout.")
+    var accessLog: String?
+
+    @Option(help: "auto, on or off: serve /server-status and /metrics (auto: on loopback binds only).")
+    var status = StatusPages.auto
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        guard sleepMilliseconds >= 0 else { throw ValidationError("--sleep-ms must not be negative") }
+        guard keepAliveTimeout > 0, keepAliveTimeout.isFinite else { throw ValidationError("--keep-alive-timeout must be a positive number of seconds") }
+        guard headerTimeout > 0, headerTimeout.isFinite else { throw ValidationError("--header-timeout must be a positive number of seconds") }
+        guard maxHeaderBytes >= 16 else { throw ValidationError("--max-header-bytes must be at least 16") }
+        guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes must not be negative") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        if daemon { throw ValidationError("--daemon is not implemented yet") }
+        if accessLog != nil { throw ValidationError("--access-log is not implemented yet") }
+        if status == .on { throw ValidationError("--status on is not implemented yet") }
+    }
+
+    var serverConfiguration: Configuration {
+        var configuration = Configuration()
+        configuration.host = host
+        configuration.port = UInt16(port)
+        configuration.mode = mode
+        configuration.workers = workers
+        configuration.root = root
+        configuration.sleepMilliseconds = sleepMilliseconds
+        configuration.keepAliveTimeout = keepAliveTimeout
+        configuration.headerTimeout = headerTimeout
+        configuration.maxHeaderBytes = maxHeaderBytes
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.maxConnections = maxConnections
+        return configuration
+    }
+
+    func run() throws {
+        SignalWatcher.prepareProcess()
+        let logFile: LogFile?
+        do { logFile = try self.logFile.map { path throws(LogFileError) in try LogFile(path: path) } } catch {
+            throw fail(error.description, status: 1)
+        }
+        let level = logLevel
+        LoggingSystem.bootstrap { _ in LineLogHandler(file: logFile, logLevel: level) }
+        let logger = Logger(label: "hello-server")
+
+        let pidFile = pidFile.map(PIDFile.init)
+        do { try pidFile?.claim() } catch { throw fail(error.description, status: 1) }
+        let server: any Server
+        do {
+            server = try Servers.make(serverConfiguration, logger: logger)
+        } catch {
+            pidFile?.release()
+            if case .notImplemented = error { throw fail(error.description, status: ExitCode.validationFailure.rawValue) }
+            throw fail(error.description, status: 1)
+        }
+        writeLine(server.listeningLine, to: STDOUT_FILENO)
+        logger.info("\(server.listeningLine)")
+        try SignalWatcher.start(for: server) { [logFile] in
+            logFile?.reopen()
+            logger.info("SIGHUP: log file reopened")
+        }
+        server.run()
+        pidFile?.release()
+    }
+
+    private func fail(_ message: String, status: Int32) -> ExitCode {
+        writeLine("error: \(message)", to: STDERR_FILENO)
+        return ExitCode(status)
+    }
+
+    /// One unbuffered write(2), so the line is out before anything else happens.
+    private func writeLine(_ text: String, to descriptor: Int32) {
+        let line = Array("\(text)\n".utf8)
+        _ = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+    }
+}
+
+/// The `--status` setting.
+enum StatusPages: String, ExpressibleByArgument, CaseIterable {
+    case auto, on, off
+}
+
+extension ServerMode: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,55 @@
+import Glibc
+import LinuxIO
+
+/// The `--pid-file`: names the running server's process, refused while another live process
+/// holds it, removed on clean exit.
+///
+/// Invariant: after `claim()` succeeds the file holds this process's pid followed by a newline.
+struct PIDFile {
+    let path: String
+
+    /// Writes our pid; throws when the file names a process that is still running.
+    func claim() throws(PIDFileError) {
+        if let existing = readPID(), existing != ProcessStatus.id, ProcessStatus.isAlive(existing) {
+            throw .runningProcess(path: path, pid: existing)
+        }
+        let text = Array("\(ProcessStatus.id)\n".utf8)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == text.count else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    /// Removes the file if it still names this process.
+    func release() {
+        if readPID() == ProcessStatus.id { unlink(path) }
+    }
+
+    private func readPID() -> Int32? {
+        guard let file = try? FileDescriptor.openReadOnly(path), let size = try? file.regularFileSize(),
+              let bytes = try? file.readAll(size: min(size, 64))
+        else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+        return Int32(text)
+    }
+}
+
+enum PIDFileError: Error, CustomStringConvertible {
+    case runningProcess(path: String, pid: Int32)
+    case cannotWrite(path: String, reason: String)
+
+    var description: String {
+        switch self {
+        case .runningProcess(let path, let pid): "pid file \(path) names running process \(pid)"
+        case .cannotWrite(let path, let reason): "cannot write pid file \(path): \(reason)"
+        }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        let scalars = unicodeScalars.drop { $0.properties.isWhitespace }.reversed().drop { $0.properties.isWhitespace }.reversed()
+        return String(String.UnicodeScalarView(scalars))
+    }
+}
