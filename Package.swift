@@ -38,7 +38,10 @@ let package = Package(
         .testTarget(name: "LinuxIOTests", dependencies: ["LinuxIO"]),
         .testTarget(name: "ThreadPoolTests", dependencies: ["ThreadPool"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
-        .testTarget(name: "HelloServerTests", dependencies: ["HelloServer", "HTTP1", "hello-server"]),
+        .testTarget(
+            name: "HelloServerTests",
+            dependencies: ["HelloServer", "HTTP1", "LinuxIO", "ThreadPool", "hello-server", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

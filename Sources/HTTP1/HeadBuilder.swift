@@ -22,7 +22,9 @@ struct HeadBuilder: Sendable {
         // The version is the last 8 bytes, preceded by the second (and last) space.
         guard line.count >= 12, bytes[line.upperBound - 9] == ASCII.space else { return .malformedRequestLine }
         let versionStart = line.upperBound - 8
-        guard let methodEnd = (line.lowerBound..<versionStart).first(where: { bytes[$0] == ASCII.space }),
+        // The first space before the one preceding the version (a line with only that space, e.g.
+        // `GET HTTP/1.1`, has no target; searching up to it would give an inverted target range).
+        guard let methodEnd = (line.lowerBound..<(versionStart - 1)).first(where: { bytes[$0] == ASCII.space }),
               methodEnd > line.lowerBound,
               (line.lowerBound..<methodEnd).allSatisfy({ ASCII.isTokenCharacter(bytes[$0]) })
         else { return .malformedRequestLine }
@@ -39,7 +41,8 @@ struct HeadBuilder: Sendable {
         default: return .unsupportedVersion
         }
         target = string(bytes, targetRange)
-        path = string(bytes, targetPath)
+        // An absolute-form target without a path (`http://host`) means `/` (RFC 9112 §3.2.2).
+        path = targetPath.isEmpty ? "/" : string(bytes, targetPath)
         return nil
     }
 
@@ -60,11 +63,10 @@ struct HeadBuilder: Sendable {
         var pathStart = range.lowerBound
         if first != ASCII.slash {
             guard let afterScheme = schemeEnd(bytes, range) else { return nil }
-            let authorityEnd = (afterScheme..<range.upperBound).first { bytes[$0] == ASCII.slash || bytes[$0] == ASCII.question }
-            guard let authorityEnd, authorityEnd > afterScheme else {
-                // `http://host` alone: the path is empty, which means `/` (RFC 9112 §3.2.2).
-                return range.upperBound > afterScheme ? range.upperBound..<range.upperBound : nil
-            }
+            let authorityEnd = (afterScheme..<range.upperBound).first {
+                bytes[$0] == ASCII.slash || bytes[$0] == ASCII.question
+            } ?? range.upperBound
+            guard authorityEnd > afterScheme else { return nil }  // `http://` or `http:///x`: no host
             pathStart = authorityEnd
         }
         let queryStart = (pathStart..<range.upperBound).first { bytes[$0] == ASCII.question } ?? range.upperBound

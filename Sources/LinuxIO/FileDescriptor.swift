@@ -24,7 +24,8 @@ public struct FileDescriptor: ~Copyable, Sendable {
         // deinit runs here and closes.
     }
 
-    /// Opens `path` read-only (O_CLOEXEC); `nil` when it does not exist or cannot be read.
+    /// Opens `path` read-only (O_CLOEXEC, and O_NOFOLLOW when asked); throws the open(2) errno
+    /// (ENOENT, EACCES, ELOOP for a symlink with `noFollow`).
     public static func openReadOnly(_ path: String, noFollow: Bool = false) throws(Errno) -> FileDescriptor {
         let flags = O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0)
         let fd = try retryingInterrupts("open") { Glibc.open(path, flags) }

@@ -2,8 +2,9 @@ import Glibc
 
 /// A pthread mutex with a condition variable, heap-allocated so their addresses never move.
 ///
-/// Invariant: `wait()` and `broadcast()`/`signal()` are only called by a thread that holds
-/// the lock (inside `withLock`). The Synchronization module's `Mutex` has no condition
+/// Invariant: `wait()` is only called by a thread that holds the lock (inside `withLock`);
+/// `signal()`/`broadcast()` may be called with or without it (POSIX allows both; outside is
+/// cheaper for the woken thread). The Synchronization module's `Mutex` has no condition
 /// variable, hence this type.
 final class Lock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>

@@ -133,7 +133,6 @@ struct ThreadPoolTests {
                 ran.increment()
             }
         }
-        #expect(pool.queuedJobs > 0, "the jobs should still be queued when shutdown starts")
         pool.shutdown()
         #expect(ran.value == jobs)
         #expect(pool.queuedJobs == 0)
@@ -165,7 +164,8 @@ struct ThreadPoolTests {
         let ran = Counter()
         let producerDone = Flag()
         let producer = try JoinableThread(name: "producer") {
-            for _ in 0..<1_000_000 {
+            let giveUp = monotonicSeconds() + 10
+            while monotonicSeconds() < giveUp {
                 do throws(ThreadPoolError) {
                     try pool.execute { ran.increment() }
                     accepted.increment()
@@ -228,16 +228,18 @@ struct ThreadPoolTests {
     func deinitJoins() throws {
         let jobs = 100
         let ran = Counter()
+        let reference = Locked(WeakPool())
         try {
             let pool = try ThreadPool(size: 2)
+            reference.withLock { $0.pool = pool }
             for _ in 0..<jobs {
                 try pool.execute {
                     usleep(500)
                     ran.increment()
                 }
             }
-            #expect(ran.value < jobs)
         }()
+        #expect(reference.value.pool == nil, "the pool outlived its last reference")
         // The pool is gone: its deinit must have waited for every job.
         #expect(ran.value == jobs)
     }
@@ -249,18 +251,60 @@ struct ThreadPoolTests {
         let refusedAfter = Flag()
         try pool.execute {
             pool.shutdown()
-            returned.set()
             do {
                 try pool.execute {}
             } catch {
                 refusedAfter.set()
             }
+            returned.set()
         }
-        #expect(eventually { returned.isSet }, "shutdown() from a worker never returned")
+        let didReturn = eventually { returned.isSet }
+        #expect(didReturn, "shutdown() from a worker never returned")
+        guard didReturn else { return }
         #expect(refusedAfter.isSet)
         // The outside call still joins everything, the calling worker included.
         pool.shutdown()
         #expect(throws: ThreadPoolError.shutDown) { try pool.execute {} }
+    }
+
+    @Test("two jobs shutting down their pool at the same moment do not deadlock")
+    func twoWorkersShutDownAtOnce() throws {
+        let pool = try ThreadPool(size: 2)
+        let arrived = Counter()
+        let returned = Counter()
+        for _ in 0..<2 {
+            try pool.execute {
+                arrived.increment()
+                _ = eventually { arrived.value == 2 }
+                pool.shutdown()
+                returned.increment()
+            }
+        }
+        let bothReturned = eventually { returned.value == 2 }
+        #expect(bothReturned, "the workers' shutdown() calls deadlocked")
+        guard bothReturned else { return }
+        pool.shutdown()
+    }
+
+    /// The last reference goes away inside a job, so `deinit` (and its `shutdown()`) runs on
+    /// a worker thread: it must neither wait for that worker nor crash.
+    @Test("dropping the last reference inside a job deinitialises the pool on a worker")
+    func lastReferenceDroppedOnAWorker() throws {
+        let gate = Flag()
+        let ran = Counter()
+        let reference = Locked(WeakPool())
+        do {
+            let pool = try ThreadPool(size: 2)
+            reference.withLock { $0.pool = pool }
+            try pool.execute {
+                _ = eventually { gate.isSet }
+                withExtendedLifetime(pool) { ran.increment() }
+            }
+        }
+        #expect(reference.value.pool != nil, "the queued job keeps the pool alive")
+        gate.set()
+        #expect(eventually { ran.value == 1 })
+        #expect(eventually { reference.value.pool == nil }, "the pool was never deinitialised")
     }
 
     @Test("a job queued behind a self-shutdown still runs")
@@ -296,4 +340,9 @@ struct ThreadPoolTests {
         let n = chunks * chunkSize
         #expect(total.value == n * (n - 1) / 2)
     }
+}
+
+/// A weak reference to a pool, to see when it is deinitialised.
+struct WeakPool: Sendable {
+    weak var pool: ThreadPool?
 }

@@ -1,0 +1,173 @@
+import Foundation
+import HelloServer
+import Testing
+
+/// Every bad-input case of CONTRACT.md over real sockets: the exact status, `Connection: close`,
+/// and a server that still serves the next client.
+@Suite(.timeLimit(.minutes(3)))
+struct BadInputTests {
+    static let modes: [ServerMode] = [.blocking, .pool]
+
+    /// (request bytes, expected status)
+    static let cases: [(String, Int)] = [
+        ("GARBAGE\r\n\r\n", 400),
+        ("GET /\r\n\r\n", 400),
+        ("GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400),
+        ("GET / http/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET / HTTP/1.10\r\nHost: h\r\n\r\n", 400),
+        ("G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
+        ("GET / HTTP/0.9\r\nHost: h\r\n\r\n", 505),
+        ("GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505),
+        ("GET index.html HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("CONNECT localhost:80 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET /caf\u{e9} HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: abc\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: \r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\nhello", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n  b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nNoColonHere\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000005\r\nhello\r\n0\r\n\r\n", 400),
+        ("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999999\r\n\r\n", 413),
+        ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413),
+    ]
+
+    private static func server(_ mode: ServerMode) throws -> TestServer {
+        try TestServer(mode) { $0.maxBodyBytes = 1000 }
+    }
+
+    @Test(arguments: modes)
+    func eachBadRequestGetsItsStatusAndTheServerGoesOn(mode: ServerMode) throws {
+        let server = try Self.server(mode)
+        for (request, status) in Self.cases {
+            let response = try server.exchange(request)
+            #expect(response.status == status, "\(request.debugDescription)")
+            #expect(response.header("Connection") == "close", "\(request.debugDescription)")
+            #expect(response.header("Content-Length") == String(response.body.count))
+            #expect(response.bodyText.hasPrefix("\(status) "), "a one-line reason: \(response.bodyText)")
+            #expect(try server.get("/").status == 200, "after \(request.debugDescription)")
+        }
+    }
+
+    @Test(arguments: modes)
+    func chunkedBodyOverTheLimitIs413(mode: ServerMode) throws {
+        let server = try Self.server(mode)
+        let chunk = String(repeating: "x", count: 600)
+        let request = "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"
+        let response = try server.exchange(request)
+        #expect(response.status == 413)
+        #expect(try server.get("/").status == 200)
+    }
+
+    @Test(arguments: modes)
+    func contentLengthOverTheLimitIsDecidedBeforeTheBody(mode: ServerMode) throws {
+        let server = try Self.server(mode)
+        let client = try server.connect()
+        // The body never comes: the answer must not wait for it.
+        try client.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000000\r\n\r\n")
+        let response = try client.readResponse(untilClose: false)
+        #expect(response.status == 413)
+        #expect(response.header("Connection") == "close")
+    }
+
+    @Test(arguments: modes)
+    func requestLineOverTheLimitIs414AssoonAsPassed(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.maxHeaderBytes = 256 }
+        let client = try server.connect()
+        // No line end ever: the answer comes once the limit is passed.
+        try client.send("GET /" + String(repeating: "a", count: 400))
+        let response = try client.readResponse(untilClose: false)
+        #expect(response.status == 414)
+        #expect(response.header("Connection") == "close")
+        #expect(try server.get("/").status == 200)
+    }
+
+    @Test(arguments: modes)
+    func headersOverTheLimitAre431AsSoonAsPassed(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.maxHeaderBytes = 256 }
+        let client = try server.connect()
+        try client.send("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + String(repeating: "b", count: 400))
+        let response = try client.readResponse(untilClose: false)
+        #expect(response.status == 431)
+        #expect(try server.get("/").status == 200)
+    }
+
+    @Test(arguments: modes)
+    func headOfExactlyTheLimitIsAccepted(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.maxHeaderBytes = 256 }
+        let base = "GET / HTTP/1.1\r\nHost: h\r\nX: \r\n\r\n"
+        let padding = String(repeating: "p", count: 256 - base.utf8.count)
+        let exact = "GET / HTTP/1.1\r\nHost: h\r\nX: \(padding)\r\n\r\n"
+        #expect(exact.utf8.count == 256)
+        #expect(try server.exchange(exact).status == 200)
+        let over = "GET / HTTP/1.1\r\nHost: h\r\nX: \(padding)p\r\n\r\n"
+        #expect(try server.exchange(over).status == 431)
+    }
+
+    @Test(arguments: modes)
+    func silentClientGets408AfterTheHeaderTimeout(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.headerTimeout = 0.5 }
+        let client = try server.connect()
+        let started = Date()
+        let response = try client.readResponse()
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(response.status == 408)
+        #expect(response.header("Connection") == "close")
+        #expect(elapsed >= 0.45 && elapsed < 3)
+        #expect(try server.get("/").status == 200)
+    }
+
+    @Test(arguments: modes)
+    func drippingClientIsCutOffByTheWholeHeadDeadline(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.headerTimeout = 1 }
+        let client = try server.connect()
+        let started = Date()
+        // One byte per 200 ms: each read makes progress, but the head is never complete in time.
+        try? client.drip("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slow\r\n\r\n", pause: 0.2)
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+
+    @Test(arguments: modes)
+    func stalledBodyGets408(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.headerTimeout = 0.5 }
+        let client = try server.connect()
+        try client.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(try server.get("/").status == 200)
+    }
+
+    @Test(arguments: modes)
+    func clientThatVanishesMidRequestDoesNotHurtTheServer(mode: ServerMode) throws {
+        let server = try TestServer(mode) { $0.sleepMilliseconds = 50 }
+        for _ in 0..<20 {
+            let client = try server.connect()
+            try client.send("GET / HTTP/1.1\r\nHost: h\r\nX-Partial: yes")
+            try client.socket.setResetOnClose()
+        }
+        for _ in 0..<20 {
+            let client = try server.connect()
+            try client.send("GET /sleep HTTP/1.1\r\nHost: h\r\n\r\n")
+            try client.socket.shutdown(.write)
+        }
+        #expect(try server.get("/").status == 200)
+    }
+}

@@ -1,0 +1,59 @@
+import Glibc
+import HelloServer
+import LinuxIO
+import Logging
+import ThreadPool
+
+/// A server of one mode running in this test process on 127.0.0.1 and an ephemeral port.
+///
+/// Invariant: `stop()` (or deinit) shuts it down and waits for `run()` to return, bounded by
+/// the graceful-shutdown rules, so no test leaves a server behind.
+final class TestServer: Sendable {
+    let server: any Server
+    let port: UInt16
+    private let thread: JoinableThread
+
+    init(_ mode: ServerMode, _ adjust: (inout Configuration) -> Void = { _ in }) throws {
+        var configuration = Configuration()
+        configuration.port = 0
+        configuration.mode = mode
+        configuration.workers = 4
+        configuration.sleepMilliseconds = 1000
+        configuration.headerTimeout = 2
+        adjust(&configuration)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        server = try Servers.make(configuration, logger: logger)
+        port = server.address.port
+        let server = self.server
+        thread = try JoinableThread(name: "test-server") { server.run() }
+    }
+
+    /// Graceful shutdown; returns once the server's `run()` has returned.
+    func stop() {
+        server.shutdown()
+        thread.join()
+    }
+
+    deinit { stop() }
+
+    /// Opens a client connection to the server.
+    func connect(timeout: Double = 10) throws -> TestClient { try TestClient(port: port, timeout: timeout) }
+
+    /// One request on a new connection; the whole response, read until the server closes.
+    func exchange(_ request: String) throws -> TestResponse {
+        let client = try connect()
+        try client.send(request)
+        return try client.readResponse()
+    }
+
+    /// `GET path` on a new connection; for "the server still serves the next client" checks.
+    func get(_ path: String = "/") throws -> TestResponse {
+        try exchange("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    }
+}
+
+/// Why a test's network step failed.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
