@@ -32,7 +32,8 @@ public struct BodyDecoder: Sendable {
     private var framingBytes = 0
     private let maxBodyBytes: Int
 
-    /// Chunk-size lines and trailers are framing, not body; they get the head's budget.
+    /// Chunk-size lines and trailers are framing, not body; they get the head's budget, afresh
+    /// for each chunk's size line and once for the last chunk's line with the trailers.
     private static let maxFramingBytes = 8192
 
     public init(framing: BodyFraming, maxBodyBytes: Int) {
@@ -88,6 +89,9 @@ public struct BodyDecoder: Sendable {
         case .chunkSizeLF:
             guard byte == ASCII.lf else { return .malformedChunk }
             state = pendingChunk
+            // The budget bounds each size line (and the trailers), not the whole body: a valid
+            // body of many small chunks within maxBodyBytes must not be refused.
+            if pendingSize > 0 { framingBytes = 0 }
         case .chunkDataCR:
             guard byte == ASCII.cr else { return .malformedChunk }
             state = .chunkDataLF

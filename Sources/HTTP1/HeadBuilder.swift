@@ -165,7 +165,9 @@ struct HeadBuilder: Sendable {
         let keepAlive = version == .http1_1 ? !connectionClose : keepAliveRequested
         return .success(RequestHead(
             method: method, target: target, path: path, version: version, keepAlive: keepAlive,
-            keepAliveRequested: keepAliveRequested, framing: framing, expectsContinue: expectsContinue))
+            keepAliveRequested: keepAliveRequested, framing: framing,
+            // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
+            expectsContinue: expectsContinue && version == .http1_1))
     }
 
     private func string(_ bytes: Span<UInt8>, _ range: Range<Int>) -> String {

@@ -16,10 +16,12 @@ final class AcceptLoop: Sendable {
         self.context = context
     }
 
-    /// Calls `handle` with each accepted connection until shutdown.
-    func run(_ handle: (consuming Socket) -> Void) {
+    /// Calls `handle` with each accepted connection until shutdown; `waitForRoom` runs before
+    /// each accept (the `--max-connections` gate).
+    func run(waitForRoom: () -> Void = {}, _ handle: (consuming Socket) -> Void) {
         var exhausted = false
         while !context.isShuttingDown {
+            waitForRoom()
             do {
                 guard let client = try listener.accept() else { continue }
                 exhausted = false

@@ -11,6 +11,9 @@ final class PooledServer: Server {
     private let context: ServerContext
     private let loop: AcceptLoop
     private let pool: ThreadPool
+    /// One permit per connection that may be open: the accept loop waits for a permit, so
+    /// beyond `--max-connections` new connections wait in the listen backlog.
+    private let permits: Semaphore
 
     var configuration: Configuration { context.configuration }
 
@@ -18,6 +21,7 @@ final class PooledServer: Server {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
         loop = AcceptLoop(listener: listener, context: context)
+        permits = Semaphore(count: context.configuration.maxConnections)
         do {
             pool = try ThreadPool(size: context.configuration.workers, logger: context.logger)
         } catch {
@@ -26,8 +30,8 @@ final class PooledServer: Server {
     }
 
     func run() {
-        loop.run { client in
-            let connection = PooledConnection(client)
+        loop.run(waitForRoom: permits.acquire) { client in
+            let connection = PooledConnection(client, permits: permits)
             do {
                 try pool.execute { [context] in
                     var exchange = OneShotExchange(context: context)
@@ -47,15 +51,23 @@ final class PooledServer: Server {
             context.logger.info("shutting down: no new connections; finishing requests in progress")
         }
         loop.stop()
+        permits.release()  // wakes an accept loop waiting for room, so it sees the shutdown
     }
 }
 
 /// A client socket on its way from the accept loop to a worker: a `~Copyable` value cannot be
 /// captured by the job's escaping closure, a class holding it can.
+/// It gives its `--max-connections` permit back when it closes.
 private final class PooledConnection: Sendable {
     let socket: Socket
+    private let permits: Semaphore
 
-    init(_ socket: consuming Socket) {
+    init(_ socket: consuming Socket, permits: Semaphore) {
         self.socket = socket
+        self.permits = permits
+    }
+
+    deinit {
+        permits.release()
     }
 }

@@ -27,6 +27,8 @@ extension Server {
 public enum Servers {
     /// Resolves the host, binds and listens, and builds the mode's server.
     public static func make(_ configuration: Configuration, logger: Logger) throws(ServerError) -> any Server {
+        var configuration = configuration
+        fitOpenFileLimit(&configuration, logger: logger)
         let context = try ServerContext(configuration: configuration, logger: logger)
         switch configuration.mode {
         case .blocking:
@@ -35,6 +37,21 @@ public enum Servers {
             return try PooledServer(context: context, listener: try listen(configuration))
         case .epoll:
             throw .notImplemented("--mode epoll")
+        }
+    }
+
+    /// Descriptors the server needs besides its client connections (listener, eventfd, logs, files).
+    static let reservedDescriptors = 64
+
+    /// Raises the soft RLIMIT_NOFILE to fit `--max-connections`, or lowers the limit to what
+    /// the hard limit allows, with a warning.
+    static func fitOpenFileLimit(_ configuration: inout Configuration, logger: Logger) {
+        let wanted = configuration.maxConnections + reservedDescriptors
+        let limit = OpenFileLimit.raise(toAtLeast: wanted)
+        if limit < wanted {
+            let fitted = max(1, limit - reservedDescriptors)
+            logger.warning("open-file limit is \(limit): --max-connections lowered from \(configuration.maxConnections) to \(fitted)")
+            configuration.maxConnections = fitted
         }
     }
 

@@ -98,6 +98,21 @@ struct ModesTests {
         #expect(failures.load(ordering: .relaxed) == 0)
     }
 
+    @Test func poolModeKeepsConnectionsBeyondTheLimitWaitingInTheBacklog() throws {
+        let server = try TestServer(.pool) { $0.maxConnections = 2; $0.headerTimeout = 5 }
+        var first: TestClient? = try server.connect()
+        let second = try server.connect()
+        usleep(100_000)
+        let waiting = try BackgroundRequest(server, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        usleep(500_000)
+        #expect(!waiting.isFinished, "two connections are open: the third waits")
+        first = nil  // the client closes; its worker sees EOF and gives its permit back
+        waiting.join()
+        #expect(waiting.response?.status == 200)
+        #expect(first == nil)
+        _ = second
+    }
+
     @Test func portInUseIsCannotListen() throws {
         let first = try TestServer(.pool)
         var configuration = Configuration()
@@ -133,6 +148,8 @@ final class BackgroundRequest: Sendable {
     }
 
     func join() { thread.join() }
+
+    var isFinished: Bool { slot.response.withLock { $0 != nil } }
 
     /// The response, once `join()` has returned; `nil` if none came.
     var response: TestResponse? { slot.response.withLock { $0 } }
