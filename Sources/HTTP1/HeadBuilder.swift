@@ -30,16 +30,17 @@ struct HeadBuilder: Sendable {
         else { return .malformedRequestLine }
         let targetRange = (methodEnd + 1)..<(versionStart - 1)
         guard !targetRange.isEmpty, targetRange.allSatisfy({ bytes[$0] != ASCII.space }) else { return .malformedRequestLine }
-        guard let minor = Self.versionDigits(bytes, versionStart) else { return .malformedRequestLine }
-        method = string(bytes, line.lowerBound..<methodEnd)
-        guard targetRange.allSatisfy({ ASCII.isVisible(bytes[$0]) }),
-              let targetPath = Self.path(ofTarget: bytes, targetRange, method: method)
-        else { return .invalidTarget }
-        switch minor {
+        guard let digits = Self.versionDigits(bytes, versionStart) else { return .malformedRequestLine }
+        // The version is judged before the target, so an HTTP/2 preface (`PRI * HTTP/2.0`) is 505.
+        switch digits {
         case (1, 0): version = .http1_0
         case (1, 1): version = .http1_1
         default: return .unsupportedVersion
         }
+        method = string(bytes, line.lowerBound..<methodEnd)
+        guard targetRange.allSatisfy({ ASCII.isVisible(bytes[$0]) }),
+              let targetPath = Self.path(ofTarget: bytes, targetRange, method: method)
+        else { return .invalidTarget }
         target = string(bytes, targetRange)
         // An absolute-form target without a path (`http://host`) means `/` (RFC 9112 §3.2.2).
         path = targetPath.isEmpty ? "/" : string(bytes, targetPath)

@@ -1,0 +1,269 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// The real `hello-server` binary running as a child process of the test.
+///
+/// Invariant: every wait is bounded, and the child never outlives this value: a wait that runs
+/// out of time, a failed start and deinit all SIGKILL it (and wait, bounded, for it to go).
+final class ServerProcess {
+    /// How a child process ended.
+    enum Outcome: Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+
+        var description: String {
+            switch self {
+            case .exited(let status): "exit status \(status)"
+            case .signaled(let signal): "killed by signal \(signal)"
+            }
+        }
+    }
+
+    let arguments: [String]
+    let stdout: Output
+    let stderr: Output
+    private let process = Process()
+    private var outcome: Outcome?
+    /// The first line on stdout, once `waitUntilListening` has seen it.
+    private(set) var listeningLine = ""
+    /// HOST from the listening line, as printed (IPv6 in brackets).
+    private(set) var host = ""
+    private(set) var port: UInt16 = 0
+
+    /// Launches `hello-server` with `arguments`, adding `--port 0` unless they name a port.
+    /// Does not wait for anything.
+    init(launching arguments: [String]) throws {
+        self.arguments = arguments.contains("--port") ? arguments : ["--port", "0"] + arguments
+        process.executableURL = try Self.executable()
+        process.arguments = self.arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        stdout = Output(reading: out.fileHandleForReading)
+        stderr = Output(reading: err.fileHandleForReading)
+    }
+
+    /// Launches the server and waits (bounded) for its listening line.
+    static func start(_ arguments: [String], timeout: Double = 10) throws -> ServerProcess {
+        let server = try ServerProcess(launching: arguments)
+        try server.waitUntilListening(timeout: timeout)
+        return server
+    }
+
+    /// Launches the command and waits (bounded) for it to exit, for commands that must not start.
+    static func runToExit(_ arguments: [String], timeout: Double = 10) throws -> ServerProcess {
+        let server = try ServerProcess(launching: arguments)
+        _ = try server.waitForExit(timeout: timeout)
+        return server
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            _ = Self.waitUntil(timeout: 5) { !process.isRunning }
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// The host to connect to: `host` without IPv6 brackets.
+    var connectHost: String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
+
+    /// Reads stdout's first line within `timeout` and parses
+    /// `listening on http://HOST:PORT (mode: MODE, workers: N)`; kills the child on failure.
+    func waitUntilListening(timeout: Double = 10) throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        var line: String?
+        while line == nil {
+            line = stdout.firstLine
+            if line != nil { break }
+            if !process.isRunning {
+                // It may have written the line just before exiting: let the reader catch up.
+                stdout.waitUntilFinished(timeout: 2)
+                line = stdout.firstLine
+                if line != nil { break }
+                stderr.waitUntilFinished(timeout: 2)
+                throw TestFailure("hello-server \(arguments) exited (\(currentOutcome())) without a listening line; stdout: \(stdout.text.debugDescription), stderr: \(stderr.text.debugDescription)")
+            }
+            if ContinuousClock.now >= deadline {
+                kill(process.processIdentifier, SIGKILL)
+                _ = Self.waitUntil(timeout: 5) { !process.isRunning }
+                throw TestFailure("hello-server \(arguments) printed no listening line within \(timeout) s; stdout: \(stdout.text.debugDescription), stderr: \(stderr.text.debugDescription)")
+            }
+            usleep(5_000)
+        }
+        let text = line ?? ""
+        listeningLine = text
+        let prefix = "listening on http://"
+        guard text.hasPrefix(prefix), let modeStart = text.range(of: " (mode: ") else {
+            throw TestFailure("unexpected listening line: \(text.debugDescription)")
+        }
+        let hostAndPort = text[prefix.endIndex..<modeStart.lowerBound]
+        guard let colon = hostAndPort.lastIndex(of: ":"),
+              let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...])
+        else {
+            throw TestFailure("no port in the listening line: \(text.debugDescription)")
+        }
+        host = String(hostAndPort[..<colon])
+        self.port = port
+    }
+
+    /// kill(2) the child with `signal` while it runs.
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits up to `timeout` seconds for the child to exit; on timeout SIGKILLs it and throws.
+    /// Afterwards stdout and stderr hold everything it wrote.
+    @discardableResult
+    func waitForExit(timeout: Double) throws -> Outcome {
+        if let outcome { return outcome }
+        guard Self.waitUntil(timeout: timeout, { !process.isRunning }) else {
+            kill(process.processIdentifier, SIGKILL)
+            _ = Self.waitUntil(timeout: 5) { !process.isRunning }
+            throw TestFailure("hello-server \(arguments) still running after \(timeout) s; killed. stderr: \(stderr.text.debugDescription)")
+        }
+        let result = currentOutcome()
+        outcome = result
+        stdout.waitUntilFinished(timeout: 2)
+        stderr.waitUntilFinished(timeout: 2)
+        return result
+    }
+
+    private func currentOutcome() -> Outcome {
+        process.terminationReason == .uncaughtSignal ? .signaled(process.terminationStatus) : .exited(process.terminationStatus)
+    }
+
+    /// `GET path` on a new connection to the server; the whole response, read until it closes.
+    func get(_ path: String = "/", timeout: Double = 10) throws -> TestResponse {
+        let client = try TestClient(port: port, host: connectHost, timeout: timeout)
+        try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        return try client.readResponse()
+    }
+
+    /// Polls `condition` every 5 ms for up to `timeout` seconds; whether it became true.
+    static func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while true {
+            if condition() { return true }
+            if ContinuousClock.now >= deadline { return false }
+            usleep(5_000)
+        }
+    }
+
+    // MARK: Finding the binary
+
+    /// The `hello-server` executable SwiftPM built next to the test binary.
+    static func executable() throws -> URL {
+        guard let url = located else {
+            throw TestFailure("cannot find the hello-server executable near \(CommandLine.arguments.first ?? "?")")
+        }
+        return url
+    }
+
+    private static let located: URL? = locate()
+
+    private static func locate() -> URL? {
+        let files = FileManager.default
+        if let override = ProcessInfo.processInfo.environment["HELLO_SERVER_EXECUTABLE"], isExecutableFile(override) {
+            return URL(fileURLWithPath: override)
+        }
+        var starts: [URL] = []
+        if let exe = try? files.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            starts.append(URL(fileURLWithPath: exe))
+        }
+        if let first = CommandLine.arguments.first {
+            starts.append(URL(fileURLWithPath: first).resolvingSymlinksInPath())
+        }
+        for start in starts {
+            var directory = start.deletingLastPathComponent()
+            for _ in 0..<8 {
+                let candidate = directory.appendingPathComponent("hello-server")
+                if isExecutableFile(candidate.path) { return candidate }
+                if directory.path == "/" { break }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        let fallback = URL(fileURLWithPath: files.currentDirectoryPath).appendingPathComponent(".build/debug/hello-server")
+        return isExecutableFile(fallback.path) ? fallback : nil
+    }
+
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && FileManager.default.isExecutableFile(atPath: path)
+    }
+}
+
+extension ServerProcess {
+    /// Everything a child writes to one pipe, collected by a background thread until EOF.
+    ///
+    /// Invariant: the thread reads its own duplicate of the pipe's read end and closes it at
+    /// EOF, so nothing the test does with the `Pipe` can disturb it; readers only ever look at
+    /// the collected bytes, so no reader blocks.
+    final class Output: Sendable {
+        private struct State {
+            var bytes: [UInt8] = []
+            var finished = false
+        }
+
+        private let state = Mutex(State())
+
+        init(reading handle: FileHandle) {
+            let descriptor = fcntl(handle.fileDescriptor, F_DUPFD_CLOEXEC, 0)
+            guard descriptor >= 0 else {
+                state.withLock { $0.finished = true }
+                return
+            }
+            let thread = Thread { [self] in collect(from: descriptor) }
+            thread.name = "server-output"
+            thread.start()
+        }
+
+        private func collect(from descriptor: Int32) {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    state.withLock { $0.bytes.append(contentsOf: buffer[0..<count]) }
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            close(descriptor)
+            state.withLock { $0.finished = true }
+        }
+
+        var bytes: [UInt8] { state.withLock { $0.bytes } }
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+        /// Whether the pipe reached EOF (every writer closed it).
+        var isFinished: Bool { state.withLock { $0.finished } }
+
+        /// The text's lines (without their newlines; a trailing partial line included).
+        var lines: [String] {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if lines.last == "" { lines.removeLast() }
+            return lines
+        }
+
+        /// The first complete line, if one has arrived.
+        var firstLine: String? {
+            let bytes = self.bytes
+            guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
+            return String(decoding: bytes[..<newline], as: UTF8.self)
+        }
+
+        func waitUntilFinished(timeout: Double) {
+            _ = ServerProcess.waitUntil(timeout: timeout) { isFinished }
+        }
+    }
+}
