@@ -8,6 +8,9 @@ struct RouteDecision: Sendable {
     var delayMilliseconds = 0
     /// HEAD: the same status and headers as GET, no body.
     var omitBody = false
+
+    /// A malformed request (400) ends the connection, like every parse error.
+    var closesConnection: Bool { response.status == .badRequest }
 }
 
 /// Maps a request head to its response (CONTRACT.md, Routes), shared by every mode.

@@ -36,7 +36,7 @@ public enum Servers {
         case .pool:
             return try PooledServer(context: context, listener: try listen(configuration))
         case .epoll:
-            throw .notImplemented("--mode epoll")
+            return try ReactorServer(context: context, listener: try listen(configuration, nonBlocking: true))
         }
     }
 

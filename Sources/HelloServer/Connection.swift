@@ -1,0 +1,83 @@
+import HTTP1
+import LinuxIO
+
+/// One client connection of the epoll reactor: its socket, the bytes and requests it has
+/// received, and the responses on their way out.
+///
+/// Invariant: exactly one thread owns a connection at a time: the reactor, or the worker
+/// running its job (`state == .inWorker`). Ownership moves through the thread pool's queue
+/// and the `Completions` queue, both guarded by locks, so every access by the new owner
+/// happens after the old owner's last one; hence `@unchecked Sendable`. While a worker owns
+/// it, the reactor only records readiness in the `…WhileAway` flags.
+final class Connection: @unchecked Sendable {
+    enum State {
+        /// The reactor reads and parses (or waits, idle, for the next request).
+        case reading
+        /// Handed to a worker with complete requests; the reactor does not touch it.
+        case inWorker
+        /// The reactor finishes writing responses the worker could not.
+        case writing
+        /// Closing: our side is shut down, the client's leftovers are read and dropped.
+        case lingering
+        case closed
+    }
+
+    /// Which deadline applies while reading.
+    enum ReadPhase {
+        /// Between requests on a kept-alive connection: `--keep-alive-timeout`, then silence.
+        case idle
+        /// A request head is due: `--header-timeout` from its first byte (or from acceptance).
+        case head
+        /// A body is being read: each read must come within `--header-timeout`.
+        case body
+    }
+
+    let socket: Socket
+    let slot: Int
+    let generation: UInt32
+    /// The peer's address, for logs.
+    let peer: String
+
+    var state = State.reading
+    var phase = ReadPhase.head
+    /// The stamp of the one timer currently armed for this connection; older ones are stale.
+    var timerStamp: UInt64 = 0
+
+    // Reading (reactor only).
+    var buffer: [UInt8] = []
+    var parser: RequestParser
+    var body: BodyDecoder?
+    var headAwaitingBody: RequestHead?
+    /// The last read filled the scratch buffer: the socket may hold more, and edge-triggered
+    /// epoll will not say so again.
+    var mayHaveUnreadData = false
+    var readableWhileAway = false
+    var writableWhileAway = false
+    /// The client shut down its sending side (read returned end of file).
+    var peerClosed = false
+
+    // The job (reactor fills, worker reads and writes, reactor clears).
+    var requests: [RequestHead] = []
+    var terminalError: HTTPError?
+    /// No more requests on this connection after the current responses.
+    var closeAfterResponses = false
+    var output: [UInt8] = []
+    var outputSent = 0
+    var writeFailed = false
+
+    init(socket: consuming Socket, slot: Int, generation: UInt32, limits: ParserLimits) {
+        self.peer = (try? socket.peerAddress().host) ?? "-"
+        self.socket = socket
+        self.slot = slot
+        self.generation = generation
+        parser = RequestParser(limits: limits)
+    }
+
+    /// The epoll token: generation in the high half, slot in the low half.
+    var token: UInt64 { UInt64(generation) << 32 | UInt64(slot) }
+
+    /// Whether bytes of a request have arrived that are not yet a complete request.
+    var hasPartialRequest: Bool { !buffer.isEmpty || body != nil }
+
+    var hasUnsentOutput: Bool { outputSent < output.count }
+}

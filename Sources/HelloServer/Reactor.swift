@@ -1,0 +1,239 @@
+import Glibc
+import HTTP1
+import LinuxIO
+import ThreadPool
+
+/// The epoll event loop of `--mode epoll`: one thread accepts connections, reads and parses
+/// requests, and hands complete requests to the worker pool; workers write the responses and
+/// hand the connection back.
+///
+/// Invariant: every method runs on the reactor thread, and none blocks or throws out of the
+/// loop: sockets are non-blocking and registered once, edge-triggered, for reading and
+/// writing; the only wait is `epoll_wait`, whose timeout is the nearest deadline.
+final class Reactor {
+    static let listenerToken = UInt64.max
+    static let wakeToken = UInt64.max - 1
+    static let shutdownToken = UInt64.max - 2
+    /// Connections accepted per listener event before other events get their turn.
+    static let acceptBatch = 128
+    /// How long accepting pauses after EMFILE, ENFILE, ENOBUFS or ENOMEM.
+    static let exhaustionPause: UInt64 = 100_000_000
+
+    let context: ServerContext
+    let pool: ThreadPool
+    let completions: Completions
+    let epoll: Epoll
+    var listener: Listener?
+    var table = ConnectionTable()
+    var requestTimers: DeadlineQueue
+    var idleTimers: DeadlineQueue
+    var lingerTimers: DeadlineQueue
+    var stamps: UInt64 = 0
+    var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    var events = EpollEventBuffer(capacity: 256)
+    var handedBack: [Connection] = []
+    var listenerWatched = false
+    var resumeAcceptingAt: UInt64?
+    var acceptExhausted = false
+    var stopping = false
+
+    init(context: ServerContext, listener: consuming Socket, pool: ThreadPool) throws(Errno) {
+        self.context = context
+        self.pool = pool
+        completions = try Completions()
+        epoll = try Epoll()
+        self.listener = Listener(listener)
+        let configuration = context.configuration
+        requestTimers = DeadlineQueue(seconds: configuration.headerTimeout)
+        idleTimers = DeadlineQueue(seconds: configuration.keepAliveTimeout)
+        lingerTimers = DeadlineQueue(seconds: min(LingeringClose.maxSeconds, configuration.headerTimeout))
+        try epoll.add(completions.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
+        try epoll.add(context.shutdownEvent.rawValue, events: .readable, token: Self.shutdownToken)
+        watchListener(true)
+    }
+
+    /// Serves until shutdown has begun and every connection is closed.
+    func run() {
+        while !(stopping && table.count == 0) {
+            if context.isShuttingDown && !stopping { beginStopping() }
+            let count: Int
+            do {
+                count = try epoll.wait(into: &events, timeoutMilliseconds: timeoutMilliseconds())
+            } catch {
+                context.logger.critical("epoll_wait failed: \(error)")
+                Sleep.milliseconds(10)
+                continue
+            }
+            for index in 0..<count {
+                let (token, ready) = events[index]
+                dispatch(token, ready)
+            }
+            takeHandedBack()
+            expireTimers()
+        }
+    }
+
+    private func dispatch(_ token: UInt64, _ ready: EpollEvents) {
+        switch token {
+        case Self.listenerToken:
+            acceptConnections()
+        case Self.wakeToken:
+            completions.wakeEvent.drain()
+        case Self.shutdownToken:
+            if !stopping { beginStopping() }
+        default:
+            guard let connection = table.connection(forToken: token) else { return }  // stale
+            handle(connection, ready)
+        }
+    }
+
+    private func handle(_ connection: Connection, _ ready: EpollEvents) {
+        let readable = !ready.isDisjoint(with: [.readable, .readHangUp, .hangUp, .error])
+        let writable = !ready.isDisjoint(with: [.writable, .hangUp, .error])
+        switch connection.state {
+        case .reading:
+            if readable { readAndParse(connection) }
+        case .inWorker:
+            if readable { connection.readableWhileAway = true }
+            if writable { connection.writableWhileAway = true }
+        case .writing:
+            if readable { connection.readableWhileAway = true }
+            if writable { flush(connection) }
+        case .lingering:
+            if readable { drainLingering(connection) }
+        case .closed:
+            break
+        }
+    }
+
+    // MARK: Accepting
+
+    private func acceptConnections() {
+        guard let listener else { return }
+        for _ in 0..<Self.acceptBatch {
+            if table.count >= context.configuration.maxConnections {
+                watchListener(false)  // the rest wait in the backlog until a connection closes
+                return
+            }
+            do {
+                guard let socket = try listener.socket.accept(nonBlocking: true) else { return }
+                acceptExhausted = false
+                register(socket)
+            } catch {
+                switch error.code {
+                case ECONNABORTED, EPROTO, EPERM:
+                    continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    if !acceptExhausted { context.logger.warning("accept paused for 100 ms: \(error)") }
+                    acceptExhausted = true
+                    watchListener(false)
+                    resumeAcceptingAt = Deadline.now.nanoseconds + Self.exhaustionPause
+                    return
+                default:
+                    context.logger.error("accept failed: \(error)")
+                    return
+                }
+            }
+        }
+    }
+
+    private func register(_ socket: consuming Socket) {
+        try? socket.setNoDelay()
+        let limits = context.configuration.parserLimits
+        let (slot, generation) = table.reserveSlot()
+        let connection = Connection(socket: socket, slot: slot, generation: generation, limits: limits)
+        table.insert(connection)
+        do {
+            try epoll.add(connection.socket.rawValue, events: [.readable, .writable, .readHangUp, .edgeTriggered], token: connection.token)
+        } catch {
+            context.logger.error("cannot watch a new connection: \(error)")
+            close(connection)
+            return
+        }
+        // For a new connection the head deadline runs from acceptance (CONTRACT.md).
+        connection.phase = .head
+        requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+    }
+
+    /// Starts or stops watching the listener (at the connection limit, or after EMFILE).
+    func watchListener(_ watch: Bool) {
+        guard let listener, watch != listenerWatched else { return }
+        do {
+            if watch {
+                try epoll.add(listener.socket.rawValue, events: .readable, token: Self.listenerToken)
+            } else {
+                try epoll.remove(listener.socket.rawValue)
+            }
+            listenerWatched = watch
+        } catch {
+            context.logger.error("cannot change the listener's registration: \(error)")
+        }
+    }
+
+    /// After a connection closed: accept again if the limit had stopped us.
+    func roomForConnections() {
+        if !listenerWatched && resumeAcceptingAt == nil && !stopping && table.count < context.configuration.maxConnections {
+            watchListener(true)
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting, closes every connection that holds no complete request; the others
+    /// finish (their last response says `Connection: close`) and close when written.
+    private func beginStopping() {
+        stopping = true
+        watchListener(false)
+        listener = nil
+        for connection in table.all where connection.state == .reading || connection.state == .lingering {
+            close(connection)
+        }
+    }
+
+    // MARK: Timers
+
+    private func timeoutMilliseconds() -> Int32 {
+        let candidates = [requestTimers.next, idleTimers.next, lingerTimers.next, resumeAcceptingAt].compactMap { $0 }
+        guard let nearest = candidates.min() else { return -1 }
+        return Deadline(nanoseconds: nearest).remainingMilliseconds
+    }
+
+    private func expireTimers() {
+        let now = Deadline.now.nanoseconds
+        requestTimers.expire(now: now) { slot, stamp in
+            guard let connection = live(slot, stamp) else { return }
+            switch connection.state {
+            case .reading:
+                respondWithError(connection, connection.phase == .body ? .bodyTimeout : .headerTimeout)
+            case .writing:
+                close(connection)  // no write progress for --header-timeout: abandoned
+            default:
+                break
+            }
+        }
+        idleTimers.expire(now: now) { slot, stamp in
+            if let connection = live(slot, stamp), connection.state == .reading { close(connection) }
+        }
+        lingerTimers.expire(now: now) { slot, stamp in
+            if let connection = live(slot, stamp) { close(connection) }
+        }
+        if let resume = resumeAcceptingAt, resume <= now {
+            resumeAcceptingAt = nil
+            roomForConnections()
+        }
+    }
+
+    private func live(_ slot: Int, _ stamp: UInt64) -> Connection? {
+        guard let connection = table.connection(atSlot: slot), connection.timerStamp == stamp else { return nil }
+        return connection
+    }
+}
+
+/// The listening socket, in a class so the reactor can drop (and so close) it at shutdown.
+final class Listener {
+    let socket: Socket
+
+    init(_ socket: consuming Socket) {
+        self.socket = socket
+    }
+}

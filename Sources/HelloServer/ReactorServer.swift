@@ -1,0 +1,44 @@
+import LinuxIO
+import ThreadPool
+
+/// `--mode epoll`: one reactor thread (the caller of `run`) on epoll accepts, reads and parses;
+/// a fixed pool of workers answers complete requests and writes the responses.
+///
+/// Invariant: the reactor is touched only by the thread in `run()`; other threads reach it
+/// only through the shutdown eventfd and the completion queue.
+final class ReactorServer: Server, @unchecked Sendable {
+    // `reactor` is used only by the thread inside `run()`; the rest is immutable and Sendable.
+    let address: SocketAddress
+    private let context: ServerContext
+    private let pool: ThreadPool
+    private let reactor: Reactor
+
+    var configuration: Configuration { context.configuration }
+
+    init(context: ServerContext, listener: consuming Socket) throws(ServerError) {
+        self.context = context
+        address = (try? listener.localAddress()) ?? .v4(.init())
+        do {
+            pool = try ThreadPool(size: context.configuration.workers, logger: context.logger)
+        } catch {
+            throw .invalidConfiguration(error.description)
+        }
+        do {
+            reactor = try Reactor(context: context, listener: listener, pool: pool)
+        } catch {
+            throw .system(error)
+        }
+    }
+
+    func run() {
+        reactor.run()
+        pool.shutdown()
+        context.logger.info("shut down")
+    }
+
+    func shutdown() {
+        if context.beginShutdown() {
+            context.logger.info("shutting down: no new connections; finishing requests already read")
+        }
+    }
+}

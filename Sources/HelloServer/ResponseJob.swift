@@ -1,0 +1,58 @@
+import HTTP1
+import LinuxIO
+
+/// What a worker does with a connection the reactor handed it: answer its requests in order
+/// and write the responses with as few calls as possible.
+///
+/// Invariant: the worker never waits for the client: the socket is non-blocking, and what
+/// does not fit is left in `output` for the reactor to finish. The last response says
+/// `Connection: close` exactly when the connection will close after it.
+enum ResponseJob {
+    static func run(_ connection: Connection, context: ServerContext) {
+        connection.output.removeAll(keepingCapacity: true)
+        connection.outputSent = 0
+        let date = context.dates.line()
+        let count = connection.requests.count
+        for (index, head) in connection.requests.enumerated() {
+            let decision = context.router.route(head)
+            if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
+            let isLast = index == count - 1 && connection.terminalError == nil
+            // Checked after the sleep: a shutdown during a /sleep makes its answer say close.
+            if isLast && context.isShuttingDown { connection.closeAfterResponses = true }
+            let closes = decision.closesConnection || (isLast && connection.closeAfterResponses)
+            let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
+            decision.response.encodeHead(into: &connection.output, dateLine: isLast ? context.dates.line() : date, connection: directive)
+            if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
+            if closes {
+                connection.closeAfterResponses = true
+                break
+            }
+        }
+        if let error = connection.terminalError {
+            let response = PreparedResponse(error: error)
+            response.encodeHead(into: &connection.output, dateLine: date, connection: .close)
+            connection.output.append(contentsOf: response.body)
+        }
+        write(connection)
+    }
+
+    /// Writes as much of the output as the socket takes now.
+    private static func write(_ connection: Connection) {
+        while connection.hasUnsentOutput {
+            let result = connection.output.withUnsafeBytes { bytes in
+                Result { () throws(Errno) in
+                    try connection.socket.write(UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
+                }
+            }
+            switch result {
+            case .success(.bytes(let written)):
+                connection.outputSent += written
+            case .success:
+                return  // full: the reactor takes over
+            case .failure:
+                connection.writeFailed = true
+                return
+            }
+        }
+    }
+}
