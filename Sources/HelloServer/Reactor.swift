@@ -29,6 +29,7 @@ final class Reactor {
     var idleTimers: DeadlineQueue
     var lingerTimers: DeadlineQueue
     var stamps: UInt64 = 0
+    var expired: [(slot: Int, stamp: UInt64, kind: TimerKind)] = []
     var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     var events = EpollEventBuffer(capacity: 256)
     var handedBack: [Connection] = []
@@ -198,25 +199,32 @@ final class Reactor {
         return Deadline(nanoseconds: nearest).remainingMilliseconds
     }
 
+    /// Which queue a timer came from: what its expiry means.
+    enum TimerKind { case request, idle, linger }
+
     private func expireTimers() {
         let now = Deadline.now.nanoseconds
-        requestTimers.expire(now: now) { slot, stamp in
-            guard let connection = live(slot, stamp) else { return }
-            switch connection.state {
-            case .reading:
+        // Collected first and acted on after: acting may arm new timers in the same queues.
+        var due = expired
+        expired = []
+        requestTimers.expire(now: now) { due.append(($0, $1, .request)) }
+        idleTimers.expire(now: now) { due.append(($0, $1, .idle)) }
+        lingerTimers.expire(now: now) { due.append(($0, $1, .linger)) }
+        for (slot, stamp, kind) in due {
+            guard let connection = live(slot, stamp) else { continue }
+            switch (kind, connection.state) {
+            case (.request, .reading):
                 respondWithError(connection, connection.phase == .body ? .bodyTimeout : .headerTimeout)
-            case .writing:
+            case (.request, .writing):
                 close(connection)  // no write progress for --header-timeout: abandoned
+            case (.idle, .reading), (.linger, _):
+                close(connection)
             default:
                 break
             }
         }
-        idleTimers.expire(now: now) { slot, stamp in
-            if let connection = live(slot, stamp), connection.state == .reading { close(connection) }
-        }
-        lingerTimers.expire(now: now) { slot, stamp in
-            if let connection = live(slot, stamp) { close(connection) }
-        }
+        due.removeAll(keepingCapacity: true)
+        expired = due
         if let resume = resumeAcceptingAt, resume <= now {
             resumeAcceptingAt = nil
             roomForConnections()

@@ -6,7 +6,7 @@ import Testing
 /// and a server that still serves the next client.
 @Suite(.timeLimit(.minutes(3)))
 struct BadInputTests {
-    static let modes: [ServerMode] = [.blocking, .pool]
+    static let modes: [ServerMode] = [.blocking, .pool, .epoll]
 
     /// (request bytes, expected status)
     static let cases: [(String, Int)] = [

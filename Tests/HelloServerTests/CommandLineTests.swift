@@ -9,11 +9,9 @@ import Testing
 /// `hello-server` binary running as a child process.
 @Suite(.timeLimit(.minutes(3)))
 struct CommandLineTests {
-    static let modes: [ServerMode] = [.blocking, .pool]
+    static let modes: [ServerMode] = [.blocking, .pool, .epoll]
 
     /// Flip to true once `--mode epoll` (the reactor) exists: `epollMode` then expects it to serve.
-    static let epollImplemented = false
-
     // MARK: Startup line
 
     struct StartupCase: Sendable, CustomTestStringConvertible {
@@ -90,19 +88,12 @@ struct CommandLineTests {
         #expect(!server.stderr.text.isEmpty, "a usage error says what is wrong")
     }
 
-    @Test func epollMode() throws {
-        if Self.epollImplemented {
-            let server = try ServerProcess.start(["--mode", "epoll", "--workers", "2"])
-            #expect(server.listeningLine == "listening on http://127.0.0.1:\(server.port) (mode: epoll, workers: 2)")
-            #expect(try server.get("/").status == 200)
-            server.signal(SIGTERM)
-            #expect(try server.waitForExit(timeout: 5) == .exited(0))
-        } else {
-            let server = try ServerProcess.runToExit(["--mode", "epoll"])
-            #expect(try server.waitForExit(timeout: 10) == .exited(64))
-            #expect(server.stdout.text.isEmpty)
-            #expect(server.stderr.lines.contains { $0.contains("not implemented") }, "stderr: \(server.stderr.text)")
-        }
+    @Test func epollModeIsTheDefault() throws {
+        let server = try ServerProcess.start(["--workers", "2"])
+        #expect(server.listeningLine == "listening on http://127.0.0.1:\(server.port) (mode: epoll, workers: 2)")
+        #expect(try server.get("/").status == 200)
+        server.signal(SIGTERM)
+        #expect(try server.waitForExit(timeout: 5) == .exited(0))
     }
 
     // MARK: Cannot listen

@@ -43,7 +43,7 @@ struct ModesTests {
         for sleeper in sleepers { sleeper.join() }
     }
 
-    @Test(arguments: [ServerMode.blocking, .pool])
+    @Test(arguments: [ServerMode.blocking, .pool, .epoll])
     func shutdownDuringASleepAnswersItThenStops(mode: ServerMode) throws {
         let server = try TestServer(mode) { $0.sleepMilliseconds = 800 }
         let sleeper = try startSleep(server)
@@ -59,7 +59,7 @@ struct ModesTests {
         #expect(throws: (any Error).self) { _ = try server.get("/") }
     }
 
-    @Test(arguments: [ServerMode.blocking, .pool])
+    @Test(arguments: [ServerMode.blocking, .pool, .epoll])
     func shutdownClosesConnectionsThatSentNothing(mode: ServerMode) throws {
         let server = try TestServer(mode) { $0.headerTimeout = 30 }
         let idle = try (0..<3).map { _ in try server.connect() }
@@ -83,7 +83,7 @@ struct ModesTests {
         #expect(try waiting.readResponse().status == 200)
     }
 
-    @Test(arguments: [ServerMode.blocking, .pool])
+    @Test(arguments: [ServerMode.blocking, .pool, .epoll])
     func manyClientsAreAllServed(mode: ServerMode) throws {
         let server = try TestServer(mode)
         let failures = Atomic<Int>(0)
@@ -142,7 +142,7 @@ final class BackgroundRequest: Sendable {
         let box = UncheckedBox(client)
         let slot = self.slot
         thread = try JoinableThread(name: "request") {
-            let response = try? box.value.readResponse()
+            let response = try? box.value.readResponse(untilClose: false)
             slot.response.withLock { $0 = response }
         }
     }

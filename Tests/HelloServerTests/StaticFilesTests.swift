@@ -34,7 +34,7 @@ final class StaticFilesTests {
         return try TestServer(mode) { $0.root = path }
     }
 
-    @Test(arguments: [ServerMode.blocking, .pool])
+    @Test(arguments: [ServerMode.blocking, .pool, .epoll])
     func rootAndMissesUseTheRootsPages(mode: ServerMode) throws {
         let server = try server(mode)
         let hello = try server.get("/")
@@ -72,7 +72,7 @@ final class StaticFilesTests {
         "/..", "/sub/..", "/%2e%2e",
     ]
 
-    @Test(arguments: [ServerMode.blocking, .pool], escapes)
+    @Test(arguments: [ServerMode.blocking, .pool, .epoll], escapes)
     func nothingOutsideTheRootAndNoDirectories(mode: ServerMode, path: String) throws {
         let server = try server(mode)
         let response = try server.get(path)

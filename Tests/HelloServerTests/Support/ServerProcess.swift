@@ -141,11 +141,11 @@ final class ServerProcess {
         process.terminationReason == .uncaughtSignal ? .signaled(process.terminationStatus) : .exited(process.terminationStatus)
     }
 
-    /// `GET path` on a new connection to the server; the whole response, read until it closes.
+    /// `GET path` on a new connection to the server, and its response.
     func get(_ path: String = "/", timeout: Double = 10) throws -> TestResponse {
         let client = try TestClient(port: port, host: connectHost, timeout: timeout)
         try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        return try client.readResponse()
+        return try client.readResponse(untilClose: false)
     }
 
     /// Polls `condition` every 5 ms for up to `timeout` seconds; whether it became true.

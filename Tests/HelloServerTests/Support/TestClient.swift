@@ -5,6 +5,8 @@ import LinuxIO
 /// A blocking TCP client for tests, every read bounded by a timeout so no test can hang.
 final class TestClient {
     let socket: Socket
+    /// Bytes received beyond the responses returned so far.
+    private var pending: [UInt8] = []
 
     init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 10) throws {
         socket = try Socket.connect(to: try SocketAddress.resolve(host: host, port: port))
@@ -34,10 +36,10 @@ final class TestClient {
 
     /// Reads until the server closes; throws on timeout. Returns everything received.
     func readToEnd() throws -> [UInt8] {
-        var all: [UInt8] = []
-        var scratch = [UInt8](repeating: 0, count: 65_536)
+        var all = pending
+        pending = []
         while true {
-            switch try socket.read(appendingTo: &all, scratch: &scratch) {
+            switch try receive(into: &all) {
             case .bytes: continue
             case .endOfFile: return all
             case .wouldBlock: throw TestFailure("timed out waiting for the server to close (got \(all.count) bytes)")
@@ -47,18 +49,38 @@ final class TestClient {
 
     /// Reads one response: until the server closes, or (with `untilClose: false`) just the
     /// head and its Content-Length body.
-    func readResponse(untilClose: Bool = true) throws -> TestResponse {
+    func readResponse(untilClose: Bool = true, headRequest: Bool = false) throws -> TestResponse {
         if untilClose { return try TestResponse(parsing: readToEnd()) }
-        var all: [UInt8] = []
-        var scratch = [UInt8](repeating: 0, count: 65_536)
         while true {
-            if let response = TestResponse(prefixOf: all) { return response }
-            switch try socket.read(appendingTo: &all, scratch: &scratch) {
+            if let response = TestResponse(prefixOf: pending, headRequest: headRequest) {
+                pending = response.rest
+                return response
+            }
+            switch try receivePending() {
             case .bytes: continue
-            case .endOfFile: return try TestResponse(parsing: all)
+            case .endOfFile: return try TestResponse(parsing: pending)
             case .wouldBlock: throw TestFailure("timed out waiting for a response")
             }
         }
+    }
+
+    /// One read(2) appended to `bytes`.
+    private func receive(into bytes: inout [UInt8]) throws -> IOResult {
+        var scratch = [UInt8](repeating: 0, count: 65_536)
+        return try socket.read(appendingTo: &bytes, scratch: &scratch)
+    }
+
+    /// One read(2) appended to the pending bytes.
+    private func receivePending() throws -> IOResult {
+        var bytes = pending
+        pending = []
+        defer { pending = bytes }
+        return try receive(into: &bytes)
+    }
+
+    /// Reads `count` responses in a row from one connection (pipelining, keep-alive).
+    func readResponses(_ count: Int) throws -> [TestResponse] {
+        try (0..<count).map { _ in try readResponse(untilClose: false) }
     }
 
     /// Whether the server closes the connection (EOF or reset) within `timeout` seconds.
@@ -106,7 +128,7 @@ struct TestResponse: CustomStringConvertible {
     }
 
     /// Parses a complete response at the front of `bytes`; `nil` if incomplete.
-    init?(prefixOf bytes: [UInt8], bodyUntilEnd: Bool = false) {
+    init?(prefixOf bytes: [UInt8], bodyUntilEnd: Bool = false, headRequest: Bool = false) {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { return nil }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
@@ -127,7 +149,7 @@ struct TestResponse: CustomStringConvertible {
             return
         }
         // Until the end: HEAD responses announce a length but carry no body.
-        let count = bodyUntilEnd ? min(length ?? 0, bytes.count - bodyStart) : length ?? 0
+        let count = headRequest ? 0 : bodyUntilEnd ? min(length ?? 0, bytes.count - bodyStart) : length ?? 0
         guard bytes.count >= bodyStart + count else { return nil }
         body = Array(bytes[bodyStart..<(bodyStart + count)])
         rest = Array(bytes[(bodyStart + count)...])

@@ -39,17 +39,25 @@ final class TestServer: Sendable {
     /// Opens a client connection to the server.
     func connect(timeout: Double = 10) throws -> TestClient { try TestClient(port: port, timeout: timeout) }
 
-    /// One request on a new connection; the whole response, read until the server closes.
+    /// One request on a new connection, and its response (by Content-Length; none for HEAD).
     func exchange(_ request: String) throws -> TestResponse {
         let client = try connect()
         try client.send(request)
-        return try client.readResponse()
+        return try client.readResponse(untilClose: false, headRequest: request.hasPrefix("HEAD "))
     }
 
     /// `GET path` on a new connection; for "the server still serves the next client" checks.
     func get(_ path: String = "/") throws -> TestResponse {
         try exchange("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
     }
+}
+
+extension ServerMode {
+    /// The book's modes close after every response; epoll keeps HTTP/1.1 connections open.
+    var closesEveryConnection: Bool { self != .epoll }
+
+    /// The Connection header of a response to a plain HTTP/1.1 request in this mode.
+    var connectionHeaderForKeepAliveRequest: String? { closesEveryConnection ? "close" : nil }
 }
 
 /// Why a test's network step failed.
