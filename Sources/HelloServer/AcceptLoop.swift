@@ -19,12 +19,13 @@ final class AcceptLoop: Sendable {
     /// Calls `handle` with each accepted connection until shutdown; `waitForRoom` runs before
     /// each accept (the `--max-connections` gate).
     func run(waitForRoom: () -> Void = {}, _ handle: (consuming Socket) -> Void) {
-        var exhausted = false
+        // The last time accept ran out of descriptors or memory: an episode lasts until a
+        // whole second passes without it, and is logged once.
+        var lastExhaustion: Deadline?
         while !context.isShuttingDown {
             waitForRoom()
             do {
                 guard let client = try listener.accept() else { continue }
-                exhausted = false
                 handle(client)
             } catch {
                 if context.isShuttingDown { break }
@@ -32,8 +33,10 @@ final class AcceptLoop: Sendable {
                 case ECONNABORTED, EPROTO, EPERM:
                     continue  // the client gave up before we accepted it
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    if !exhausted { context.logger.warning("accept paused: \(error)") }
-                    exhausted = true
+                    if lastExhaustion.map({ Deadline.now.nanoseconds - $0.nanoseconds > 1_000_000_000 }) ?? true {
+                        context.logger.warning("accept paused: \(error); retrying every 100 ms")
+                    }
+                    lastExhaustion = .now
                     Sleep.milliseconds(100)
                 default:
                     context.logger.error("accept failed: \(error)")

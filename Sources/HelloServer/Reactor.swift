@@ -35,7 +35,8 @@ final class Reactor {
     var handedBack: [Connection] = []
     var listenerWatched = false
     var resumeAcceptingAt: UInt64?
-    var acceptExhausted = false
+    /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
+    var acceptPauses = 0
     var stopping = false
 
     init(context: ServerContext, listener: consuming Socket, pool: ThreadPool) throws(Errno) {
@@ -117,16 +118,18 @@ final class Reactor {
                 return
             }
             do {
-                guard let socket = try listener.socket.accept(nonBlocking: true) else { return }
-                acceptExhausted = false
+                guard let socket = try listener.socket.accept(nonBlocking: true) else {
+                    endExhaustionEpisode()
+                    return
+                }
                 register(socket)
             } catch {
                 switch error.code {
                 case ECONNABORTED, EPROTO, EPERM:
                     continue
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    if !acceptExhausted { context.logger.warning("accept paused for 100 ms: \(error)") }
-                    acceptExhausted = true
+                    if acceptPauses == 0 { context.logger.warning("accept paused: \(error); retrying every 100 ms") }
+                    acceptPauses += 1
                     watchListener(false)
                     resumeAcceptingAt = Deadline.now.nanoseconds + Self.exhaustionPause
                     return
@@ -136,6 +139,13 @@ final class Reactor {
                 }
             }
         }
+    }
+
+    /// The backlog is empty again: an exhaustion episode (if any) is over; say so once.
+    private func endExhaustionEpisode() {
+        guard acceptPauses > 0 else { return }
+        context.logger.notice("accept resumed after \(acceptPauses) pause(s) for lack of descriptors or memory")
+        acceptPauses = 0
     }
 
     private func register(_ socket: consuming Socket) {

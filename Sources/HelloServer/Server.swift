@@ -40,8 +40,10 @@ public enum Servers {
         }
     }
 
-    /// Descriptors the server needs besides its client connections (listener, eventfd, logs, files).
-    static let reservedDescriptors = 64
+    /// Descriptors the server needs besides its client connections: standard streams,
+    /// listener, epoll, eventfds, log files and a file being served. If inherited descriptors
+    /// make this too few, accept(2) fails with EMFILE, which pauses accepting briefly.
+    static let reservedDescriptors = 16
 
     /// Raises the soft RLIMIT_NOFILE to fit `--max-connections`, or lowers the limit to what
     /// the hard limit allows, with a warning.

@@ -32,11 +32,17 @@ final class ServerProcess {
     private(set) var port: UInt16 = 0
 
     /// Launches `hello-server` with `arguments`, adding `--port 0` unless they name a port.
-    /// Does not wait for anything.
-    init(launching arguments: [String]) throws {
+    /// With `shell`, bash runs those commands first and then execs the server in the same
+    /// process (for `ulimit` and inherited descriptors). Does not wait for anything.
+    init(launching arguments: [String], shell: String? = nil) throws {
         self.arguments = arguments.contains("--port") ? arguments : ["--port", "0"] + arguments
-        process.executableURL = try Self.executable()
-        process.arguments = self.arguments
+        if let shell {
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "\(shell)\nexec \"$0\" \"$@\"", try Self.executable().path] + self.arguments
+        } else {
+            process.executableURL = try Self.executable()
+            process.arguments = self.arguments
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardInput = FileHandle.nullDevice
@@ -48,8 +54,8 @@ final class ServerProcess {
     }
 
     /// Launches the server and waits (bounded) for its listening line.
-    static func start(_ arguments: [String], timeout: Double = 10) throws -> ServerProcess {
-        let server = try ServerProcess(launching: arguments)
+    static func start(_ arguments: [String], shell: String? = nil, timeout: Double = 10) throws -> ServerProcess {
+        let server = try ServerProcess(launching: arguments, shell: shell)
         try server.waitUntilListening(timeout: timeout)
         return server
     }
@@ -69,6 +75,21 @@ final class ServerProcess {
     }
 
     var pid: Int32 { process.processIdentifier }
+
+    /// User plus system CPU seconds the server has used (/proc/PID/stat, fields 14 and 15).
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let afterName = stat.range(of: ") ")
+        else { return 0 }
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// How many descriptors the server has open (/proc/PID/fd).
+    var openDescriptors: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
     var isRunning: Bool { process.isRunning }
 
     /// The host to connect to: `host` without IPv6 brackets.
