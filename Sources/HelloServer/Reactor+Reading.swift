@@ -8,6 +8,12 @@ extension Reactor {
     func readAndParse(_ connection: Connection) {
         connection.readableWhileAway = false
         connection.mayHaveUnreadData = false
+        readAvailable(connection)
+        // Half-closed with nothing complete to answer: nobody is left to answer.
+        if connection.peerClosed && connection.state == .reading { close(connection) }
+    }
+
+    private func readAvailable(_ connection: Connection) {
         while connection.state == .reading {
             let result: IOResult
             do {
@@ -31,9 +37,6 @@ extension Reactor {
                 return
             case .endOfFile:
                 connection.peerClosed = true
-                // A half-closed client gets the answers to requests it completed; with
-                // nothing complete there is nobody to answer.
-                close(connection)
                 return
             }
         }

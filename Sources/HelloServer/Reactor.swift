@@ -90,6 +90,8 @@ final class Reactor {
     }
 
     private func handle(_ connection: Connection, _ ready: EpollEvents) {
+        // The client will send nothing more: answer what it completed, then close.
+        if !ready.isDisjoint(with: [.readHangUp, .hangUp]) { connection.peerClosed = true }
         let readable = !ready.isDisjoint(with: [.readable, .readHangUp, .hangUp, .error])
         let writable = !ready.isDisjoint(with: [.writable, .hangUp, .error])
         switch connection.state {
