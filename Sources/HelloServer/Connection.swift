@@ -35,8 +35,6 @@ final class Connection: @unchecked Sendable {
     let socket: Socket
     let slot: Int
     let generation: UInt32
-    /// The peer's address, for logs.
-    let peer: String
 
     var state = State.reading
     var phase = ReadPhase.head
@@ -66,7 +64,6 @@ final class Connection: @unchecked Sendable {
     var writeFailed = false
 
     init(socket: consuming Socket, slot: Int, generation: UInt32, limits: ParserLimits) {
-        self.peer = (try? socket.peerAddress().host) ?? "-"
         self.socket = socket
         self.slot = slot
         self.generation = generation
