@@ -77,4 +77,32 @@ final class Connection: @unchecked Sendable {
     var hasPartialRequest: Bool { !buffer.isEmpty || body != nil }
 
     var hasUnsentOutput: Bool { outputSent < output.count }
+
+    /// What `sendOutput()` achieved.
+    enum SendOutcome {
+        case done
+        /// The socket is full; `progressed` says whether any bytes went out first.
+        case blocked(progressed: Bool)
+        case failed
+    }
+
+    /// Sends as much of the unsent output as the socket takes now, without waiting.
+    func sendOutput() -> SendOutcome {
+        var progressed = false
+        while hasUnsentOutput {
+            let result = output.withUnsafeBytes { bytes in
+                Result { () throws(Errno) in try socket.write(UnsafeRawBufferPointer(rebasing: bytes[outputSent...])) }
+            }
+            switch result {
+            case .success(.bytes(let count)):
+                outputSent += count
+                progressed = true
+            case .success:
+                return .blocked(progressed: progressed)
+            case .failure:
+                return .failed
+            }
+        }
+        return .done
+    }
 }

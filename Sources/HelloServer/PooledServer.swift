@@ -22,11 +22,7 @@ final class PooledServer: Server {
         address = (try? listener.localAddress()) ?? .v4(.init())
         loop = AcceptLoop(listener: listener, context: context)
         permits = Semaphore(count: context.configuration.maxConnections)
-        do {
-            pool = try ThreadPool(size: context.configuration.workers, logger: context.logger)
-        } catch {
-            throw .invalidConfiguration(error.description)
-        }
+        pool = try context.makeWorkerPool()
     }
 
     func run() {

@@ -29,24 +29,15 @@ extension Reactor {
     /// Writes what is left of the responses; re-arms the write deadline on progress.
     func flush(_ connection: Connection) {
         connection.writableWhileAway = false
-        while connection.hasUnsentOutput {
-            let result = connection.output.withUnsafeBytes { bytes in
-                Result { () throws(Errno) in
-                    try connection.socket.write(UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
-                }
-            }
-            switch result {
-            case .success(.bytes(let count)):
-                connection.outputSent += count
-            case .success:
-                requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
-                return  // wait for the next EPOLLOUT edge
-            case .failure:
-                close(connection)
-                return
-            }
+        switch connection.sendOutput() {
+        case .done:
+            responsesWritten(connection)
+        case .blocked(let progressed):
+            // Wait for the next EPOLLOUT edge; only progress moves the deadline.
+            if progressed { requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps) }
+        case .failed:
+            close(connection)
         }
-        responsesWritten(connection)
     }
 
     /// Every response is out: close, or go back to reading (pipelined bytes first).

@@ -18,11 +18,7 @@ final class ReactorServer: Server, @unchecked Sendable {
     init(context: ServerContext, listener: consuming Socket) throws(ServerError) {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
-        do {
-            pool = try ThreadPool(size: context.configuration.workers, logger: context.logger)
-        } catch {
-            throw .invalidConfiguration(error.description)
-        }
+        pool = try context.makeWorkerPool()
         do {
             reactor = try Reactor(context: context, listener: listener, pool: pool)
         } catch {

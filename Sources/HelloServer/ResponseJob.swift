@@ -1,5 +1,4 @@
 import HTTP1
-import LinuxIO
 
 /// What a worker does with a connection the reactor handed it: answer its requests in order
 /// and write the responses with as few calls as possible.
@@ -33,26 +32,7 @@ enum ResponseJob {
             response.encodeHead(into: &connection.output, dateLine: date, connection: .close)
             connection.output.append(contentsOf: response.body)
         }
-        write(connection)
-    }
-
-    /// Writes as much of the output as the socket takes now.
-    private static func write(_ connection: Connection) {
-        while connection.hasUnsentOutput {
-            let result = connection.output.withUnsafeBytes { bytes in
-                Result { () throws(Errno) in
-                    try connection.socket.write(UnsafeRawBufferPointer(rebasing: bytes[connection.outputSent...]))
-                }
-            }
-            switch result {
-            case .success(.bytes(let written)):
-                connection.outputSent += written
-            case .success:
-                return  // full: the reactor takes over
-            case .failure:
-                connection.writeFailed = true
-                return
-            }
-        }
+        // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.
+        if case .failed = connection.sendOutput() { connection.writeFailed = true }
     }
 }

@@ -2,6 +2,7 @@ import HTTP1
 import LinuxIO
 import Logging
 import Synchronization
+import ThreadPool
 
 /// What every connection of a server shares: its options, router, date cache, log and the
 /// shutdown flag.
@@ -29,6 +30,15 @@ final class ServerContext: Sendable {
             shutdownEvent = try EventFD()
         } catch {
             throw .system(error)
+        }
+    }
+
+    /// The worker pool of `--workers` threads that the pool and epoll modes share.
+    func makeWorkerPool() throws(ServerError) -> ThreadPool {
+        do {
+            return try ThreadPool(size: configuration.workers, logger: logger)
+        } catch {
+            throw .invalidConfiguration(error.description)
         }
     }
 
