@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include "CLinux.h"
 
@@ -13,6 +14,10 @@ int clinux_set_thread_name(const char *name) {
     strncpy(short_name, name, sizeof(short_name) - 1);
     short_name[sizeof(short_name) - 1] = '\0';
     return pthread_setname_np(pthread_self(), short_name);
+}
+
+int clinux_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
 }
 
 int clinux_gettid(void) {

@@ -18,15 +18,17 @@ final class AcceptLoop: Sendable {
 
     /// Calls `handle` with each accepted connection until shutdown; `waitForRoom` runs before
     /// each accept (the `--max-connections` gate).
-    func run(waitForRoom: () -> Void = {}, _ handle: (consuming Socket) -> Void) {
+    func run(waitForRoom: () -> Void = {}, _ handle: (consuming Socket, SocketAddress?) -> Void) {
         // The last time accept ran out of descriptors or memory: an episode lasts until a
         // whole second passes without it, and is logged once.
         var lastExhaustion: Deadline?
         while !context.isShuttingDown {
             waitForRoom()
             do {
-                guard let client = try listener.accept() else { continue }
-                handle(client)
+                var peer: SocketAddress?
+                guard let client = try listener.accept(peer: &peer) else { continue }
+                context.stats.accepted.add()
+                handle(client, peer)
             } catch {
                 if context.isShuttingDown { break }
                 switch error.code {
@@ -36,6 +38,7 @@ final class AcceptLoop: Sendable {
                     if lastExhaustion.map({ Deadline.now.nanoseconds - $0.nanoseconds > 1_000_000_000 }) ?? true {
                         context.logger.warning("accept paused: \(error); retrying every 100 ms")
                     }
+                    context.stats.acceptPausesOutOfDescriptors.add()
                     lastExhaustion = .now
                     Sleep.milliseconds(100)
                 default:

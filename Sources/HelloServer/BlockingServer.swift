@@ -17,10 +17,12 @@ final class BlockingServer: Server {
         loop = AcceptLoop(listener: listener, context: context)
     }
 
-    func run() {
+    func run() throws(ServerError) {
+        context.startBackgroundThreads()
+        defer { context.stopThreads(pool: nil) }
         var exchange = OneShotExchange(context: context)
-        loop.run { client in
-            exchange.serve(client)
+        loop.run { client, peer in
+            exchange.serve(client, peer: peer)
             exchange.reset()
         }
         context.logger.info("shut down")

@@ -10,6 +10,14 @@ public enum ServerMode: String, Sendable, CaseIterable {
     case blocking
 }
 
+/// When `/server-status` and `/metrics` are served (CONTRACT.md `--status`).
+public enum StatusSetting: String, Sendable, CaseIterable {
+    /// Only when bound to a loopback address.
+    case auto
+    case on
+    case off
+}
+
 /// Everything the server is told on its command line, already validated.
 ///
 /// Invariant: every value is in range (workers ≥ 1, timeouts > 0, limits ≥ 1), so the
@@ -27,6 +35,7 @@ public struct Configuration: Sendable {
     public var maxHeaderBytes = 8192
     public var maxBodyBytes = 1_048_576
     public var maxConnections = 10_000
+    public var status = StatusSetting.auto
 
     public init() {}
 

@@ -35,9 +35,17 @@ final class Connection: @unchecked Sendable {
     let socket: Socket
     let slot: Int
     let generation: UInt32
+    /// The client's address (from accept4), for the access log.
+    let peer: SocketAddress?
+    /// The reactor's counts of connections by category, kept current by `state` and `phase`.
+    private unowned let gauges: ConnectionGauges
 
-    var state = State.reading
-    var phase = ReadPhase.head
+    var state = State.reading {
+        didSet { gauges.move(from: Self.category(oldValue, phase), to: category) }
+    }
+    var phase = ReadPhase.head {
+        didSet { gauges.move(from: Self.category(state, oldValue), to: category) }
+    }
     /// The stamp of the one timer currently armed for this connection; older ones are stale.
     var timerStamp: UInt64 = 0
 
@@ -57,17 +65,35 @@ final class Connection: @unchecked Sendable {
     // The job (reactor fills, worker reads and writes, reactor clears).
     var requests: [RequestHead] = []
     var terminalError: HTTPError?
+    /// The unparseable start of a request that ended in `terminalError`, for the access log.
+    var failedRequestLine = "-"
     /// No more requests on this connection after the current responses.
     var closeAfterResponses = false
     var output: [UInt8] = []
     var outputSent = 0
     var writeFailed = false
 
-    init(socket: consuming Socket, slot: Int, generation: UInt32, limits: ParserLimits) {
+    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits, gauges: ConnectionGauges) {
         self.socket = socket
+        self.peer = peer
         self.slot = slot
         self.generation = generation
+        self.gauges = gauges
         parser = RequestParser(limits: limits)
+        gauges.move(from: nil, to: category)
+    }
+
+    /// What the status page counts this connection as; `nil` once closed.
+    var category: ConnectionCategory? { Self.category(state, phase) }
+
+    private static func category(_ state: State, _ phase: ReadPhase) -> ConnectionCategory? {
+        switch state {
+        case .reading: phase == .idle ? .idle : .readingRequest
+        case .inWorker: .queuedOrInWorker
+        case .writing: .writing
+        case .lingering: .closing
+        case .closed: nil
+        }
     }
 
     /// The epoll token: generation in the high half, slot in the low half.
@@ -104,5 +130,19 @@ final class Connection: @unchecked Sendable {
             }
         }
         return .done
+    }
+}
+
+/// How many of the reactor's connections are in each category, for the status page.
+///
+/// Invariant: touched only on the reactor thread (connections change state only there); the
+/// reactor copies the counts into `ServerStats` once per loop iteration.
+final class ConnectionGauges {
+    private(set) var counts = [Int](repeating: 0, count: ConnectionCategory.allCases.count)
+
+    func move(from old: ConnectionCategory?, to new: ConnectionCategory?) {
+        guard old != new else { return }
+        if let old { counts[old.rawValue] -= 1 }
+        if let new { counts[new.rawValue] += 1 }
     }
 }

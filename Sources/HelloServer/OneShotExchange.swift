@@ -13,6 +13,8 @@ struct OneShotExchange {
     private var buffer: [UInt8] = []
     private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
     private var parser: RequestParser
+    /// The request whose body is being read, for the access log if the body fails.
+    private var lastHead: RequestHead?
 
     init(context: ServerContext) {
         self.context = context
@@ -24,10 +26,11 @@ struct OneShotExchange {
     mutating func reset() {
         buffer.removeAll(keepingCapacity: true)
         parser = RequestParser(limits: context.configuration.parserLimits)
+        lastHead = nil
     }
 
     /// Serves one request on `socket`; its owner closes it afterwards.
-    mutating func serve(_ socket: borrowing Socket) {
+    mutating func serve(_ socket: borrowing Socket, peer: SocketAddress?) {
         let timeout = context.configuration.headerTimeout
         do {
             try socket.setTimeouts(receive: nil, send: timeout)
@@ -39,11 +42,14 @@ struct OneShotExchange {
             return
         case .failed(let error):
             respond(socket, with: PreparedResponse(error: error), omitBody: false)
+            if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
+            record(peer, requestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
             respond(socket, with: decision.response, omitBody: decision.omitBody)
+            record(peer, requestLine: head.requestLine, decision.response, omitBody: decision.omitBody)
             if bodyUnread || !buffer.isEmpty {
                 LingeringClose.finish(socket, timeout: timeout)
             }
@@ -69,6 +75,7 @@ struct OneShotExchange {
                 return .failed(error)
             case .complete(let head, let headLength):
                 buffer.removeFirst(headLength)
+                lastHead = head
                 if head.expectsContinue && buffer.isEmpty && head.framing != .none {
                     // RFC 9110 §10.1.1: answer with the final status instead of 100, then close.
                     return .request(head, bodyUnread: true)
@@ -136,6 +143,17 @@ struct OneShotExchange {
             case .endOfFile: return .closed
             }
         }
+    }
+
+    private func record(_ peer: SocketAddress?, requestLine: String, _ response: PreparedResponse, omitBody: Bool) {
+        context.recordResponse(
+            peer: peer, requestLine: requestLine, status: response.status.code, bodyBytes: omitBody ? 0 : response.body.count)
+    }
+
+    /// The start of what the client sent, for the access log line of a request that failed
+    /// to parse.
+    private func firstLine() -> String {
+        lastHead?.requestLine ?? AccessLog.quotedRequestLine(buffer.span)
     }
 
     private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {

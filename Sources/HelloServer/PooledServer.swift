@@ -10,35 +10,40 @@ final class PooledServer: Server {
     let address: SocketAddress
     private let context: ServerContext
     private let loop: AcceptLoop
-    private let pool: ThreadPool
     /// One permit per connection that may be open: the accept loop waits for a permit, so
     /// beyond `--max-connections` new connections wait in the listen backlog.
     private let permits: Semaphore
 
     var configuration: Configuration { context.configuration }
 
-    init(context: ServerContext, listener: consuming Socket) throws(ServerError) {
+    init(context: ServerContext, listener: consuming Socket) {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
         loop = AcceptLoop(listener: listener, context: context)
         permits = Semaphore(count: context.configuration.maxConnections)
-        pool = try context.makeWorkerPool()
     }
 
-    func run() {
-        loop.run(waitForRoom: permits.acquire) { client in
+    /// Starts the workers (threads only now, so `--daemon` can fork before any exist), then
+    /// runs the accept loop on the calling thread.
+    func run() throws(ServerError) {
+        let pool = try context.startWorkerPool()
+        loop.run(waitForRoom: permits.acquire) { client, peer in
             let connection = PooledConnection(client, permits: permits)
+            let acceptedAt = Deadline.now.nanoseconds
             do {
                 try pool.execute { [context] in
+                    let started = Deadline.now.nanoseconds
+                    context.stats.queueWait.observe(nanoseconds: started - acceptedAt)
                     var exchange = OneShotExchange(context: context)
-                    exchange.serve(connection.socket)
+                    exchange.serve(connection.socket, peer: peer)
+                    context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
                 }
             } catch {
                 // Only during shutdown: the connection closes unanswered, as a full backlog would.
             }
         }
         // Workers finish every queued connection (those that sent nothing are closed at once).
-        pool.shutdown()
+        context.stopThreads(pool: pool)
         context.logger.info("shut down")
     }
 

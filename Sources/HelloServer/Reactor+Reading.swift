@@ -1,5 +1,6 @@
 import HTTP1
 import LinuxIO
+import ThreadPool
 
 /// Reading and parsing on the reactor, and handing complete requests to a worker.
 extension Reactor {
@@ -105,6 +106,7 @@ extension Reactor {
                     connection.headAwaitingBody = nil
                 case .failure(let error):
                     connection.body = nil
+                    connection.failedRequestLine = connection.headAwaitingBody?.requestLine ?? "-"
                     return stop(connection, error, offset)
                 }
                 continue
@@ -113,6 +115,7 @@ extension Reactor {
             case .needMoreData:
                 return offset
             case .failure(let error):
+                if context.accessLog != nil { connection.failedRequestLine = AccessLog.quotedRequestLine(rest) }
                 return stop(connection, error, offset)
             case .complete(let head, let headLength):
                 offset += headLength
@@ -148,9 +151,14 @@ extension Reactor {
         connection.state = .inWorker
         connection.disarmTimer(stamps: &stamps)
         let context = self.context, completions = self.completions
+        let handedOffAt = Deadline.now.nanoseconds
         do {
+            guard let pool else { throw ThreadPoolError.shutDown }
             try pool.execute {
+                let started = Deadline.now.nanoseconds
+                context.stats.queueWait.observe(nanoseconds: started - handedOffAt)
                 ResponseJob.run(connection, context: context)
+                context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
                 completions.handBack(connection)
             }
         } catch {
@@ -163,8 +171,21 @@ extension Reactor {
         connection.output.removeAll(keepingCapacity: true)
         connection.outputSent = 0
         connection.closeAfterResponses = true
-        PreparedResponse(error: error).encodeHead(into: &connection.output, dateLine: context.dates.line(), connection: .close)
-        connection.output.append(contentsOf: PreparedResponse(error: error).body)
+        let response = PreparedResponse(error: error)
+        response.encodeHead(into: &connection.output, dateLine: context.dates.line(), connection: .close)
+        connection.output.append(contentsOf: response.body)
+        context.stats.recordResponse(status: response.status.code, bodyBytes: response.body.count)
+        if context.accessLog != nil {
+            let buffered = connection.buffer
+            let requestLine = switch error {
+            case .headerTimeout: AccessLog.quotedRequestLine(buffered.span)
+            case .bodyTimeout: connection.headAwaitingBody?.requestLine ?? "-"
+            default: connection.failedRequestLine
+            }
+            accessLines.append(contentsOf: AccessLog.line(
+                host: connection.peer?.host ?? "-", time: context.dates.commonLogTime(), requestLine: requestLine,
+                status: response.status.code, bodyBytes: response.body.count).utf8)
+        }
         connection.state = .writing
         requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
         flush(connection)

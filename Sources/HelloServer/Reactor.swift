@@ -20,7 +20,8 @@ final class Reactor {
     static let exhaustionPause: UInt64 = 100_000_000
 
     let context: ServerContext
-    let pool: ThreadPool
+    /// The workers; set by `run(with:)`.
+    var pool: ThreadPool?
     let completions: Completions
     let epoll: Epoll
     var listener: Listener?
@@ -38,10 +39,13 @@ final class Reactor {
     /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
     var acceptPauses = 0
     var stopping = false
+    let gauges = ConnectionGauges()
+    /// Access log lines of responses the reactor wrote itself, handed over once a second.
+    var accessLines: [UInt8] = []
+    var accessLinesSubmitted: UInt64 = 0
 
-    init(context: ServerContext, listener: consuming Socket, pool: ThreadPool) throws(Errno) {
+    init(context: ServerContext, listener: consuming Socket) throws(Errno) {
         self.context = context
-        self.pool = pool
         completions = try Completions()
         epoll = try Epoll()
         self.listener = Listener(listener)
@@ -54,8 +58,9 @@ final class Reactor {
         watchListener(true)
     }
 
-    /// Serves until shutdown has begun and every connection is closed.
-    func run() {
+    /// Serves, handing requests to `pool`, until shutdown has begun and every connection is closed.
+    func run(with pool: ThreadPool) {
+        self.pool = pool
         while !(stopping && table.count == 0) {
             if context.isShuttingDown && !stopping { beginStopping() }
             let count: Int
@@ -72,6 +77,24 @@ final class Reactor {
             }
             takeHandedBack()
             expireTimers()
+            publishStats(events: count)
+        }
+        context.accessLog?.submit(&accessLines)
+    }
+
+    /// Copies the reactor's own numbers into the shared stats: a few relaxed stores per loop
+    /// iteration, nothing per request; access log lines go over once a second.
+    private func publishStats(events count: Int) {
+        let stats = context.stats
+        stats.loopIterations.add()
+        stats.events.add(count)
+        for category in ConnectionCategory.allCases { stats.connections[category.rawValue].set(gauges.counts[category.rawValue]) }
+        if let accessLog = context.accessLog, !accessLines.isEmpty {
+            let now = Deadline.now.nanoseconds
+            if now - accessLinesSubmitted >= 1_000_000_000 {
+                accessLog.submit(&accessLines)
+                accessLinesSubmitted = now
+            }
         }
     }
 
@@ -116,15 +139,18 @@ final class Reactor {
         guard let listener else { return }
         for _ in 0..<Self.acceptBatch {
             if table.count >= context.configuration.maxConnections {
+                if listenerWatched { context.stats.acceptPausesAtLimit.add() }
                 watchListener(false)  // the rest wait in the backlog until a connection closes
                 return
             }
             do {
-                guard let socket = try listener.socket.accept(nonBlocking: true) else {
+                var peer: SocketAddress?
+                guard let socket = try listener.socket.accept(nonBlocking: true, peer: &peer) else {
                     endExhaustionEpisode()
                     return
                 }
-                register(socket)
+                context.stats.accepted.add()
+                register(socket, peer: peer)
             } catch {
                 switch error.code {
                 case ECONNABORTED, EPROTO, EPERM:
@@ -132,6 +158,7 @@ final class Reactor {
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     if acceptPauses == 0 { context.logger.warning("accept paused: \(error); retrying every 100 ms") }
                     acceptPauses += 1
+                    context.stats.acceptPausesOutOfDescriptors.add()
                     watchListener(false)
                     resumeAcceptingAt = Deadline.now.nanoseconds + Self.exhaustionPause
                     return
@@ -150,11 +177,11 @@ final class Reactor {
         acceptPauses = 0
     }
 
-    private func register(_ socket: consuming Socket) {
+    private func register(_ socket: consuming Socket, peer: SocketAddress?) {
         try? socket.setNoDelay()
         let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
-        let connection = Connection(socket: socket, slot: slot, generation: generation, limits: limits)
+        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits, gauges: gauges)
         table.insert(connection)
         do {
             try epoll.add(connection.socket.rawValue, events: [.readable, .writable, .readHangUp, .edgeTriggered], token: connection.token)
@@ -226,10 +253,15 @@ final class Reactor {
             guard let connection = live(slot, stamp) else { continue }
             switch (kind, connection.state) {
             case (.request, .reading):
+                context.stats.headTimeouts.add()
                 respondWithError(connection, connection.phase == .body ? .bodyTimeout : .headerTimeout)
             case (.request, .writing):
+                context.stats.writeTimeouts.add()
                 close(connection)  // no write progress for --header-timeout: abandoned
-            case (.idle, .reading), (.linger, _):
+            case (.idle, .reading):
+                context.stats.idleTimeouts.add()
+                close(connection)
+            case (.linger, _):
                 close(connection)
             default:
                 break

@@ -10,7 +10,6 @@ final class ReactorServer: Server, @unchecked Sendable {
     // `reactor` is used only by the thread inside `run()`; the rest is immutable and Sendable.
     let address: SocketAddress
     private let context: ServerContext
-    private let pool: ThreadPool
     private let reactor: Reactor
 
     var configuration: Configuration { context.configuration }
@@ -18,17 +17,19 @@ final class ReactorServer: Server, @unchecked Sendable {
     init(context: ServerContext, listener: consuming Socket) throws(ServerError) {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
-        pool = try context.makeWorkerPool()
         do {
-            reactor = try Reactor(context: context, listener: listener, pool: pool)
+            reactor = try Reactor(context: context, listener: listener)
         } catch {
             throw .system(error)
         }
     }
 
-    func run() {
-        reactor.run()
-        pool.shutdown()
+    /// Starts the workers (threads only now, so `--daemon` can fork before any exist), then
+    /// runs the reactor on the calling thread.
+    func run() throws(ServerError) {
+        let pool = try context.startWorkerPool()
+        reactor.run(with: pool)
+        context.stopThreads(pool: pool)
         context.logger.info("shut down")
     }
 

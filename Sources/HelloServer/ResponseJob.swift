@@ -22,6 +22,9 @@ enum ResponseJob {
             let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
             decision.response.encodeHead(into: &connection.output, dateLine: isLast ? context.dates.line() : date, connection: directive)
             if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
+            context.recordResponse(
+                peer: connection.peer, requestLine: head.requestLine, status: decision.response.status.code,
+                bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
             if closes {
                 connection.closeAfterResponses = true
                 break
@@ -31,6 +34,9 @@ enum ResponseJob {
             let response = PreparedResponse(error: error)
             response.encodeHead(into: &connection.output, dateLine: date, connection: .close)
             connection.output.append(contentsOf: response.body)
+            context.recordResponse(
+                peer: connection.peer, requestLine: connection.failedRequestLine, status: response.status.code,
+                bodyBytes: response.body.count)
         }
         // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.
         if case .failed = connection.sendOutput() { connection.writeFailed = true }

@@ -24,9 +24,12 @@ final class Router: Sendable {
     private let hello: PreparedResponse
     private let notFound: PreparedResponse
     private let methodNotAllowed: PreparedResponse
+    /// Set when `/server-status` and `/metrics` are served; otherwise they are ordinary paths.
+    private let status: StatusReport?
 
-    init(configuration: Configuration) throws(RouterError) {
+    init(configuration: Configuration, status: StatusReport?) throws(RouterError) {
         sleepMilliseconds = configuration.sleepMilliseconds
+        self.status = status
         if let root = configuration.root {
             guard let files = StaticFiles(root: root) else { throw RouterError.rootNotADirectory(root) }
             self.files = files
@@ -54,6 +57,12 @@ final class Router: Sendable {
             decision = RouteDecision(response: helloPage())
         case .safe("/sleep"):
             decision = RouteDecision(response: helloPage(), delayMilliseconds: sleepMilliseconds)
+        case .safe("/server-status") where status != nil:
+            decision = RouteDecision(response: PreparedResponse(
+                status: .ok, contentType: "text/plain; charset=utf-8", body: Array(status!.text().utf8)))
+        case .safe("/metrics") where status != nil:
+            decision = RouteDecision(response: PreparedResponse(
+                status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(status!.prometheus().utf8)))
         case .safe(let path):
             decision = RouteDecision(response: files?.response(for: path) ?? notFoundPage())
         }

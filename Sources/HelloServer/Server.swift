@@ -9,8 +9,10 @@ public protocol Server: AnyObject, Sendable {
     /// The address really bound (the real port when the configuration asked for port 0).
     var address: SocketAddress { get }
     var configuration: Configuration { get }
-    /// Serves on the calling thread until a graceful shutdown completes.
-    func run()
+    /// Serves on the calling thread until a graceful shutdown completes. Worker threads are
+    /// created here, not at creation, so a process may fork between the two (`--daemon`).
+    /// Throws only when the system refuses the worker threads.
+    func run() throws(ServerError)
     /// Begins the graceful shutdown: stop accepting, finish what was read, close the rest.
     /// Returns at once; safe from any thread, any number of times.
     func shutdown()
@@ -25,18 +27,23 @@ extension Server {
 
 /// Makes the server for a configuration's mode.
 public enum Servers {
-    /// Resolves the host, binds and listens, and builds the mode's server.
-    public static func make(_ configuration: Configuration, logger: Logger) throws(ServerError) -> any Server {
+    /// Resolves the host, binds and listens, and builds the mode's server. No thread is
+    /// started until `run()`.
+    public static func make(_ configuration: Configuration, logger: Logger, accessLog: AccessLog? = nil) throws(ServerError) -> any Server {
         var configuration = configuration
         fitOpenFileLimit(&configuration, logger: logger)
-        let context = try ServerContext(configuration: configuration, logger: logger)
+        let address = try resolve(configuration)
+        let statusPages = configuration.status == .on || (configuration.status == .auto && address.isLoopback)
+        let context = try ServerContext(configuration: configuration, logger: logger, accessLog: accessLog, statusPages: statusPages)
+        let nonBlocking = configuration.mode == .epoll
+        let listener = try listen(on: address, nonBlocking: nonBlocking)
         switch configuration.mode {
         case .blocking:
-            return BlockingServer(context: context, listener: try listen(configuration))
+            return BlockingServer(context: context, listener: listener)
         case .pool:
-            return try PooledServer(context: context, listener: try listen(configuration))
+            return PooledServer(context: context, listener: listener)
         case .epoll:
-            return try ReactorServer(context: context, listener: try listen(configuration, nonBlocking: true))
+            return try ReactorServer(context: context, listener: listener)
         }
     }
 
@@ -60,13 +67,15 @@ public enum Servers {
     /// The listen backlog: the kernel caps it at net.core.somaxconn.
     static let backlog: Int32 = 65_535
 
-    static func listen(_ configuration: Configuration, nonBlocking: Bool = false) throws(ServerError) -> Socket {
-        let address: SocketAddress
+    static func resolve(_ configuration: Configuration) throws(ServerError) -> SocketAddress {
         do {
-            address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
+            return try SocketAddress.resolve(host: configuration.host, port: configuration.port)
         } catch {
             throw .cannotResolve(error)
         }
+    }
+
+    static func listen(on address: SocketAddress, nonBlocking: Bool) throws(ServerError) -> Socket {
         do {
             return try Socket.listening(on: address, backlog: backlog, nonBlocking: nonBlocking)
         } catch {

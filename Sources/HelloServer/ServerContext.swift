@@ -16,13 +16,18 @@ final class ServerContext: Sendable {
     let dates = DateCache()
     let logger: Logger
     let shutdownEvent: EventFD
+    let stats = ServerStats()
+    let accessLog: AccessLog?
     private let shuttingDown = Atomic<Bool>(false)
 
-    init(configuration: Configuration, logger: Logger) throws(ServerError) {
+    init(configuration: Configuration, logger: Logger, accessLog: AccessLog?, statusPages: Bool) throws(ServerError) {
         self.configuration = configuration
         self.logger = logger
+        self.accessLog = accessLog
         do {
-            router = try Router(configuration: configuration)
+            router = try Router(
+                configuration: configuration,
+                status: statusPages ? StatusReport(stats: stats, configuration: configuration) : nil)
         } catch {
             throw .invalidConfiguration(error.description)
         }
@@ -33,13 +38,37 @@ final class ServerContext: Sendable {
         }
     }
 
-    /// The worker pool of `--workers` threads that the pool and epoll modes share.
-    func makeWorkerPool() throws(ServerError) -> ThreadPool {
+    /// Starts the threads every mode has besides its own: the access log's flusher.
+    func startBackgroundThreads() {
+        accessLog?.start()
+    }
+
+    /// Starts the background threads and the pool of `--workers` threads that the pool and
+    /// epoll modes share.
+    func startWorkerPool() throws(ServerError) -> ThreadPool {
+        startBackgroundThreads()
         do {
-            return try ThreadPool(size: configuration.workers, logger: logger)
+            let pool = try ThreadPool(size: configuration.workers, logger: logger)
+            stats.pool.withLock { $0 = pool }
+            return pool
         } catch {
             throw .invalidConfiguration(error.description)
         }
+    }
+
+    /// Joins the pool (every queued job runs first) and writes the last access log lines.
+    func stopThreads(pool: ThreadPool?) {
+        pool?.shutdown()
+        stats.pool.withLock { $0 = nil }
+        accessLog?.stop()
+    }
+
+    /// Counts a response and writes its access log line (from any thread but the reactor).
+    func recordResponse(peer: SocketAddress?, requestLine: String, status: Int, bodyBytes: Int) {
+        stats.recordResponse(status: status, bodyBytes: bodyBytes)
+        guard let accessLog else { return }
+        accessLog.record(AccessLog.line(
+            host: peer?.host ?? "-", time: dates.commonLogTime(), requestLine: requestLine, status: status, bodyBytes: bodyBytes))
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
@@ -60,7 +89,6 @@ public enum ServerError: Error, CustomStringConvertible {
     case cannotResolve(ResolutionError)
     case invalidConfiguration(String)
     case system(Errno)
-    case notImplemented(String)
 
     public var description: String {
         switch self {
@@ -68,7 +96,6 @@ public enum ServerError: Error, CustomStringConvertible {
         case .cannotResolve(let error): "cannot listen: \(error)"
         case .invalidConfiguration(let reason): reason
         case .system(let errno): "\(errno)"
-        case .notImplemented(let what): "\(what) is not implemented yet"
         }
     }
 }

@@ -72,10 +72,23 @@ public struct Socket: ~Copyable, Sendable {
     /// accept4(2) with SOCK_CLOEXEC (and SOCK_NONBLOCK when asked): the next connection, or
     /// `nil` when a non-blocking listener has none waiting.
     public func accept(nonBlocking: Bool = false) throws(Errno) -> Socket? {
+        var ignored: SocketAddress?
+        return try accept(nonBlocking: nonBlocking, peer: &ignored)
+    }
+
+    /// Like `accept(nonBlocking:)`, and fills in the client's address in the same call.
+    public func accept(nonBlocking: Bool = false, peer: inout SocketAddress?) throws(Errno) -> Socket? {
         let flags = CLINUX_SOCK_CLOEXEC | (nonBlocking ? CLINUX_SOCK_NONBLOCK : 0)
+        var storage = sockaddr_storage()
         while true {
-            let fd = clinux_accept4(rawValue, nil, nil, flags)
-            if fd >= 0 { return Socket(FileDescriptor(owning: fd)) }
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { clinux_accept4(rawValue, $0, &length, flags) }
+            }
+            if fd >= 0 {
+                peer = SocketAddress(storage: storage)
+                return Socket(FileDescriptor(owning: fd))
+            }
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK: return nil

@@ -59,6 +59,9 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         lock.broadcast()
     }
 
+    /// The element `take()` would return next, left in place; `nil` when empty.
+    public var oldest: Element? { lock.withLock { count > 0 ? ring[head] : nil } }
+
     /// How many elements wait to be taken.
     public var depth: Int { lock.withLock { count } }
 

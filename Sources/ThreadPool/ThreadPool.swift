@@ -19,7 +19,7 @@ public final class ThreadPool: Sendable {
     /// The number of workers.
     public let size: Int
 
-    private let queue = BlockingQueue<Job>()
+    private let queue = BlockingQueue<QueuedJob>()
     private let workers: Mutex<Workers>
     private let stats = PoolStats()
     private let logger: Logger
@@ -50,7 +50,7 @@ public final class ThreadPool: Sendable {
     /// - Throws: `ThreadPoolError.shutDown` once `shutdown()` has begun; the job did not run.
     public func execute(_ job: @escaping Job) throws(ThreadPoolError) {
         do {
-            try queue.push(job)
+            try queue.push(QueuedJob(job: job, enqueuedAt: .now))
         } catch {
             throw .shutDown
         }
@@ -79,6 +79,11 @@ public final class ThreadPool: Sendable {
         shutdown()
     }
 
+    /// How long the oldest job still waiting for a worker has waited; `nil` when none waits.
+    public var oldestQueuedJobAge: Duration? {
+        queue.oldest.map { ContinuousClock.now - $0.enqueuedAt }
+    }
+
     /// Jobs queued and not yet taken by a worker.
     public var queuedJobs: Int { queue.depth }
 
@@ -91,6 +96,12 @@ private struct Workers: Sendable {
     let all: [Worker]
     /// Whether some `shutdown()` has begun (so only the first logs each worker's exit).
     var stopping = false
+}
+
+/// A job and when it was queued (for the age of the oldest waiting job).
+struct QueuedJob: Sendable {
+    let job: ThreadPool.Job
+    let enqueuedAt: ContinuousClock.Instant
 }
 
 /// Why the pool refused to be built or to take a job.

@@ -8,13 +8,13 @@ struct Worker: Sendable {
     let id: Int
     let thread: JoinableThread
 
-    init(id: Int, name: String, queue: BlockingQueue<ThreadPool.Job>, stats: PoolStats, logger: Logger) throws(JoinableThread.SpawnError) {
+    init(id: Int, name: String, queue: BlockingQueue<QueuedJob>, stats: PoolStats, logger: Logger) throws(JoinableThread.SpawnError) {
         self.id = id
         thread = try JoinableThread(name: name) {
-            while let job = queue.take() {
+            while let queued = queue.take() {
                 logger.debug("Worker \(id) got a job; executing.")
                 stats.busy.add(1, ordering: .relaxed)
-                job()
+                queued.job()
                 stats.busy.subtract(1, ordering: .relaxed)
             }
             logger.debug("Worker \(id) disconnected; shutting down.")

@@ -61,7 +61,7 @@ struct HelloServerCommand: ParsableCommand {
     var accessLog: String?
 
     @Option(help: "auto, on or off: serve /server-status and /metrics (auto: on loopback binds only).")
-    var status = StatusPages.auto
+    var status = StatusSetting.auto
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
@@ -72,9 +72,9 @@ struct HelloServerCommand: ParsableCommand {
         guard maxHeaderBytes >= 16 else { throw ValidationError("--max-header-bytes must be at least 16") }
         guard maxBodyBytes >= 0 else { throw ValidationError("--max-body-bytes must not be negative") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
-        if daemon { throw ValidationError("--daemon is not implemented yet") }
-        if accessLog != nil { throw ValidationError("--access-log is not implemented yet") }
-        if status == .on { throw ValidationError("--status on is not implemented yet") }
+        for (option, path) in [("--pid-file", pidFile), ("--log-file", logFile), ("--access-log", accessLog)] where path == "" {
+            throw ValidationError("\(option) needs a path")
+        }
     }
 
     var serverConfiguration: Configuration {
@@ -90,37 +90,89 @@ struct HelloServerCommand: ParsableCommand {
         configuration.maxHeaderBytes = maxHeaderBytes
         configuration.maxBodyBytes = maxBodyBytes
         configuration.maxConnections = maxConnections
+        configuration.status = status
         return configuration
     }
 
     func run() throws {
         SignalWatcher.prepareProcess()
+        // Paths stay valid after the daemon's chdir("/").
+        let pidFile = self.pidFile.map { PIDFile(path: absolutePath($0)) }
         let logFile: LogFile?
-        do { logFile = try self.logFile.map { path throws(LogFileError) in try LogFile(path: path) } } catch {
+        let accessLog: AccessLog?
+        do {
+            logFile = try self.logFile.map { path throws(LogFileError) in try LogFile(path: absolutePath(path)) }
+        } catch {
+            throw fail(error.description, status: 1)
+        }
+        do {
+            accessLog = try self.accessLog.map { path throws(AccessLogError) in try AccessLog(path: path == "-" ? path : absolutePath(path)) }
+        } catch {
             throw fail(error.description, status: 1)
         }
         let level = logLevel
         LoggingSystem.bootstrap { _ in LineLogHandler(file: logFile, logLevel: level) }
         let logger = Logger(label: "hello-server")
 
-        let pidFile = pidFile.map(PIDFile.init)
-        do { try pidFile?.claim() } catch { throw fail(error.description, status: 1) }
+        do { try pidFile?.checkNotRunning() } catch { throw fail(error.description, status: 1) }
         let server: any Server
         do {
-            server = try Servers.make(serverConfiguration, logger: logger)
+            server = try Servers.make(serverConfiguration, logger: logger, accessLog: accessLog)
         } catch {
-            pidFile?.release()
-            if case .notImplemented = error { throw fail(error.description, status: ExitCode.validationFailure.rawValue) }
             throw fail(error.description, status: 1)
         }
-        writeLine(server.listeningLine, to: STDOUT_FILENO)
-        logger.info("\(server.listeningLine)")
-        try SignalWatcher.start(for: server) { [logFile] in
-            logFile?.reopen()
-            logger.info("SIGHUP: log file reopened")
+        if daemon {
+            try detachAndServe(server, pidFile: pidFile, logFile: logFile, accessLog: accessLog, logger: logger)
+        } else {
+            do { try pidFile?.write() } catch { throw fail(error.description, status: 1) }
+            writeLine(server.listeningLine, to: STDOUT_FILENO)
+            try serve(server, pidFile: pidFile, logFile: logFile, accessLog: accessLog, logger: logger)
         }
-        server.run()
+    }
+
+    /// `--daemon`: fork away (before any thread exists), and let the launcher exit 0 with the
+    /// listening line only once the daemon has written its pid file and serves.
+    private func detachAndServe(
+        _ server: any Server, pidFile: PIDFile?, logFile: LogFile?, accessLog: AccessLog?, logger: Logger
+    ) throws {
+        let role: Daemon.Role
+        do { role = try Daemon.detach() } catch { throw fail("cannot detach: \(error)", status: 1) }
+        switch consume role {
+        case .launcher(let failure):
+            if let failure { throw fail(failure, status: 1) }
+            writeLine(server.listeningLine, to: STDOUT_FILENO)
+        case .daemon(let readiness):
+            do {
+                try pidFile?.write()
+            } catch {
+                readiness.reportFailure(error.description)
+                throw ExitCode(1)
+            }
+            readiness.reportReady()
+            try serve(server, pidFile: pidFile, logFile: logFile, accessLog: accessLog, logger: logger)
+        }
+    }
+
+    /// Serves until a graceful shutdown, with SIGHUP reopening the logs.
+    private func serve(_ server: any Server, pidFile: PIDFile?, logFile: LogFile?, accessLog: AccessLog?, logger: Logger) throws {
+        logger.info("\(server.listeningLine)")
+        try SignalWatcher.start(for: server) {
+            logFile?.reopen()
+            accessLog?.reopen()
+            logger.info("SIGHUP: log files reopened")
+        }
+        do { try server.run() } catch {
+            pidFile?.release()
+            throw fail(error.description, status: 1)
+        }
         pidFile?.release()
+    }
+
+    /// `path` made absolute against the directory the command was started in.
+    private func absolutePath(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let directory = getcwd(nil, 0) else { return path }
+        defer { free(directory) }
+        return String(cString: directory) + "/" + path
     }
 
     private func fail(_ message: String, status: Int32) -> ExitCode {
@@ -135,10 +187,6 @@ struct HelloServerCommand: ParsableCommand {
     }
 }
 
-/// The `--status` setting.
-enum StatusPages: String, ExpressibleByArgument, CaseIterable {
-    case auto, on, off
-}
-
 extension ServerMode: ExpressibleByArgument {}
+extension StatusSetting: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

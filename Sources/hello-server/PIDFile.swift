@@ -8,16 +8,21 @@ import LinuxIO
 struct PIDFile {
     let path: String
 
-    /// Writes our pid; throws when the file names a process that is still running.
-    func claim() throws(PIDFileError) {
+    /// Throws when the file names a process that is still running (a stale file is fine).
+    func checkNotRunning() throws(PIDFileError) {
         if let existing = readPID(), existing != ProcessStatus.id, ProcessStatus.isAlive(existing) {
             throw .runningProcess(path: path, pid: existing)
         }
+    }
+
+    /// Writes our pid, replacing a stale file; throws when it names a process still running.
+    func write() throws(PIDFileError) {
+        try checkNotRunning()
         let text = Array("\(ProcessStatus.id)\n".utf8)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == text.count else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 

@@ -19,6 +19,9 @@ int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 /// pthread_setname_np(3) on the calling thread; names longer than 15 bytes are cut.
 int clinux_set_thread_name(const char *name);
 
+/// pipe2(2) with O_CLOEXEC: a pipe whose ends do not leak into exec'd programs.
+int clinux_pipe_cloexec(int fds[2]);
+
 /// The calling thread's kernel thread id (gettid(2)).
 int clinux_gettid(void);
 

@@ -25,7 +25,7 @@ final class TestServer: Sendable {
         server = try Servers.make(configuration, logger: logger)
         port = server.address.port
         let server = self.server
-        thread = try JoinableThread(name: "test-server") { server.run() }
+        thread = try JoinableThread(name: "test-server") { try? server.run() }
     }
 
     /// Graceful shutdown; returns once the server's `run()` has returned.

@@ -1,0 +1,107 @@
+import HTTP1
+import LinuxIO
+
+/// The `/server-status` page (plain text, in the spirit of nginx's stub_status and Apache's
+/// scoreboard, for this design) and the `/metrics` page (Prometheus text format 0.0.4).
+///
+/// Invariant: both render the same `ServerStats` snapshot; counters end in `_total`, values
+/// are in base units (seconds, bytes), every metric name starts with `hello_`.
+struct StatusReport {
+    let stats: ServerStats
+    let configuration: Configuration
+
+    private var uptime: Double { Double(Deadline.now.nanoseconds - stats.started.nanoseconds) / 1e9 }
+
+    /// The plain-text status page.
+    func text() -> String {
+        var lines = ["hello-server status", "mode: \(configuration.mode.rawValue), uptime: \(format(uptime)) s"]
+        let states = ConnectionCategory.allCases.map { stats.connections[$0.rawValue].current }
+        if configuration.mode == .epoll {
+            lines.append("connections: \(states.reduce(0, +)) open: \(states[0]) reading a request, "
+                + "\(states[1]) queued for or in a worker, \(states[2]) writing, \(states[3]) idle keep-alive, \(states[4]) closing")
+        }
+        if let pool = stats.poolSnapshot {
+            lines.append("workers: \(pool.busy) busy, \(pool.size - pool.busy) idle; "
+                + "queue: \(pool.queued) waiting, oldest \(format(pool.oldestSeconds)) s")
+        } else {
+            lines.append("workers: 1 (the accept loop's own thread)")
+        }
+        let classes = stats.responsesByClass.map(\.current)
+        lines.append("requests: \(stats.requests.current) (1xx \(classes[0]), 2xx \(classes[1]), 3xx \(classes[2]), "
+            + "4xx \(classes[3]), 5xx \(classes[4])); body bytes sent: \(stats.bodyBytesSent.current)")
+        lines.append("accepted: \(stats.accepted.current) connections; accept paused \(stats.acceptPausesAtLimit.current) times "
+            + "at --max-connections, \(stats.acceptPausesOutOfDescriptors.current) times out of descriptors")
+        if configuration.mode == .epoll {
+            let iterations = stats.loopIterations.current
+            let perWake = iterations == 0 ? 0 : Double(stats.events.current) / Double(iterations)
+            lines.append("reactor: \(iterations) loop iterations, \(format(perWake)) events per wake-up")
+        }
+        lines.append("timeouts: \(stats.headTimeouts.current) request (408), \(stats.idleTimeouts.current) idle keep-alive, "
+            + "\(stats.writeTimeouts.current) write")
+        lines.append("time queued for a worker: \(histogramSummary(stats.queueWait)); time in a worker: \(histogramSummary(stats.workerTime))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The Prometheus exposition.
+    func prometheus() -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            out += "# HELP hello_\(name) \(help)\n# TYPE hello_\(name) \(type)\n"
+            for sample in samples { out += "hello_\(name)\(sample.labels) \(sample.value)\n" }
+        }
+        func single(_ value: Int) -> [(labels: String, value: String)] { [("", String(value))] }
+        metric("uptime_seconds", "gauge", "Seconds since the server started.", [("", format(uptime))])
+        metric("requests_total", "counter", "Requests answered.", single(stats.requests.current))
+        metric("responses_total", "counter", "Responses by status class.",
+               stats.responsesByClass.enumerated().map { ("{class=\"\($0.offset + 1)xx\"}", String($0.element.current)) })
+        metric("sent_body_bytes_total", "counter", "Response body bytes sent.", single(stats.bodyBytesSent.current))
+        metric("accepted_connections_total", "counter", "Connections accepted.", single(stats.accepted.current))
+        metric("accept_pauses_total", "counter", "Times accepting paused.", [
+            ("{reason=\"max_connections\"}", String(stats.acceptPausesAtLimit.current)),
+            ("{reason=\"descriptors\"}", String(stats.acceptPausesOutOfDescriptors.current)),
+        ])
+        metric("timeouts_total", "counter", "Deadlines that fired.", [
+            ("{kind=\"request\"}", String(stats.headTimeouts.current)),
+            ("{kind=\"idle\"}", String(stats.idleTimeouts.current)),
+            ("{kind=\"write\"}", String(stats.writeTimeouts.current)),
+        ])
+        if configuration.mode == .epoll {
+            let names = ["reading", "worker", "writing", "idle", "closing"]
+            metric("connections", "gauge", "Open connections by state.",
+                   ConnectionCategory.allCases.map { ("{state=\"\(names[$0.rawValue])\"}", String(stats.connections[$0.rawValue].current)) })
+            metric("reactor_loop_iterations_total", "counter", "Reactor wake-ups.", single(stats.loopIterations.current))
+            metric("reactor_events_total", "counter", "Epoll events handled.", single(stats.events.current))
+        }
+        if let pool = stats.poolSnapshot {
+            metric("workers", "gauge", "Worker threads by state.", [("{state=\"busy\"}", String(pool.busy)), ("{state=\"idle\"}", String(pool.size - pool.busy))])
+            metric("queue_depth", "gauge", "Jobs waiting for a worker.", single(pool.queued))
+            metric("queue_oldest_age_seconds", "gauge", "Age of the oldest job waiting for a worker.", [("", format(pool.oldestSeconds))])
+        }
+        histogram("queue_wait_seconds", "Time a request waited for a worker.", stats.queueWait, into: &out)
+        histogram("worker_seconds", "Time a worker spent on a job.", stats.workerTime, into: &out)
+        return out
+    }
+
+    private func histogram(_ name: String, _ help: String, _ histogram: DurationHistogram, into out: inout String) {
+        out += "# HELP hello_\(name) \(help)\n# TYPE hello_\(name) histogram\n"
+        for (bound, count) in histogram.cumulative {
+            out += "hello_\(name)_bucket{le=\"\(bound.map(format) ?? "+Inf")\"} \(count)\n"
+        }
+        out += "hello_\(name)_sum \(format(histogram.sumSeconds))\nhello_\(name)_count \(histogram.count)\n"
+    }
+
+    private func histogramSummary(_ histogram: DurationHistogram) -> String {
+        let count = histogram.count
+        return count == 0 ? "no samples" : "mean \(format(histogram.sumSeconds / Double(count))) s over \(count)"
+    }
+
+    /// A decimal without exponent, at most 6 places, trailing zeros dropped.
+    private func format(_ value: Double) -> String {
+        let micro = Int((value * 1_000_000).rounded())
+        let whole = micro / 1_000_000
+        var fraction = String(micro % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? String(whole) : "\(whole).\(fraction)"
+    }
+}
