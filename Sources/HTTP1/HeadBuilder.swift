@@ -49,8 +49,7 @@ struct HeadBuilder: Sendable {
 
     /// `HTTP/` DIGIT `.` DIGIT at `start`, as (major, minor); `nil` when not that shape.
     private static func versionDigits(_ bytes: Span<UInt8>, _ start: Int) -> (Int, Int)? {
-        let prefix: [UInt8] = Array("HTTP/".utf8)
-        for offset in 0..<5 where bytes[start + offset] != prefix[offset] { return nil }
+        guard equalsExactly(bytes, start..<(start + 5), "HTTP/") else { return nil }  // case-sensitive
         let major = bytes[start + 5], dot = bytes[start + 6], minor = bytes[start + 7]
         guard (ASCII.zero...ASCII.nine).contains(major), dot == 0x2E, (ASCII.zero...ASCII.nine).contains(minor) else { return nil }
         return (Int(major - ASCII.zero), Int(minor - ASCII.zero))
@@ -76,12 +75,9 @@ struct HeadBuilder: Sendable {
 
     /// The index after `http://` or `https://` (scheme compared case-insensitively).
     private static func schemeEnd(_ bytes: Span<UInt8>, _ range: Range<Int>) -> Int? {
-        for scheme in ["http://", "https://"] {
-            let expected = Array(scheme.utf8)
-            guard range.count >= expected.count else { continue }
-            if expected.indices.allSatisfy({ ASCII.lowercased(bytes[range.lowerBound + $0]) == expected[$0] }) {
-                return range.lowerBound + expected.count
-            }
+        for scheme: StaticString in ["http://", "https://"] {
+            let end = range.lowerBound + scheme.utf8CodeUnitCount
+            if end <= range.upperBound && equalsIgnoringCase(bytes, range.lowerBound..<end, scheme) { return end }
         }
         return nil
     }
@@ -190,6 +186,15 @@ enum FieldName {
         case 17 where equalsIgnoringCase(bytes, name, "transfer-encoding"): self = .transferEncoding
         default: self = .other
         }
+    }
+}
+
+/// Whether `bytes[range]` is exactly `literal`.
+func equalsExactly(_ bytes: Span<UInt8>, _ range: Range<Int>, _ literal: StaticString) -> Bool {
+    guard range.count == literal.utf8CodeUnitCount else { return false }
+    return literal.withUTF8Buffer { expected in
+        for (index, position) in range.enumerated() where bytes[position] != expected[index] { return false }
+        return true
     }
 }
 

@@ -13,9 +13,14 @@ public enum RequestPath: Equatable, Sendable {
 
     /// Decodes `path` (the target's path, without query) once and checks it (CONTRACT.md, Routes).
     public init(decoding path: String) {
-        let raw = Array(path.utf8)
-        guard raw.first == ASCII.slash else { self = .forbidden; return }
-        if Self.hasDotDotSegment(raw) { self = .forbidden; return }
+        let utf8 = path.utf8
+        guard utf8.first == ASCII.slash, !Self.hasDotDotSegment(utf8) else { self = .forbidden; return }
+        // Nothing to decode (the common case): no copy, no allocation.
+        guard utf8.contains(0x25) else {
+            self = utf8.dropFirst().first == ASCII.slash ? .forbidden : .safe(path)  // `//...`
+            return
+        }
+        let raw = Array(utf8)
         var decoded: [UInt8] = []
         decoded.reserveCapacity(raw.count)
         var index = 0
@@ -39,7 +44,20 @@ public enum RequestPath: Equatable, Sendable {
         self = .safe(text)
     }
 
-    private static func hasDotDotSegment(_ bytes: [UInt8]) -> Bool {
-        bytes.split(separator: ASCII.slash, omittingEmptySubsequences: false).contains { $0.elementsEqual([0x2E, 0x2E]) }
+    /// Whether a `/`-separated segment is exactly `..`, without copying the bytes.
+    private static func hasDotDotSegment(_ bytes: some Collection<UInt8>) -> Bool {
+        var segmentLength = 0
+        var dots = 0
+        for byte in bytes {
+            if byte == ASCII.slash {
+                if segmentLength == 2 && dots == 2 { return true }
+                segmentLength = 0
+                dots = 0
+            } else {
+                segmentLength += 1
+                if byte == 0x2E { dots += 1 }
+            }
+        }
+        return segmentLength == 2 && dots == 2
     }
 }

@@ -48,28 +48,41 @@ public final class AccessLog: Sendable {
     }
 
     /// `HOST - - [TIME] "REQUEST LINE" STATUS BYTES`, with `-` for no body bytes.
-    static func line(host: String, time: String, requestLine: String, status: Int, bodyBytes: Int) -> String {
-        "\(host) - - \(time) \"\(requestLine)\" \(status) \(bodyBytes == 0 ? "-" : String(bodyBytes))\n"
+    /// `escapedRequestLine` comes from `escape` or `quotedRequestLine`.
+    static func line(host: String, time: String, escapedRequestLine: String, status: Int, bodyBytes: Int) -> String {
+        "\(host) - - \(time) \"\(escapedRequestLine)\" \(status) \(bodyBytes == 0 ? "-" : String(bodyBytes))\n"
     }
 
-    /// The first line of a request that failed to parse, as the access log shows it: at most
-    /// 200 bytes, with `"`, `\` and bytes that are not printable ASCII escaped as `\xHH`
-    /// (Apache's escaping); `-` when nothing arrived.
-    static func quotedRequestLine(_ bytes: Span<UInt8>) -> String {
+    /// A request line as the log shows it, escaped as Apache escapes log items: `\"`, `\\`, and
+    /// `\xHH` for bytes that are not printable ASCII, so the quoted field stays one field.
+    static func escape(_ bytes: some Collection<UInt8>) -> String {
+        guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == 0x22 || $0 == 0x5C }) else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var text = ""
-        var index = 0
-        while index < min(bytes.count, 200) {
-            let byte = bytes[index]
-            if byte == 0x0D || byte == 0x0A { break }
-            if byte >= 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C {
-                text.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
+        for byte in bytes {
+            switch byte {
+            case 0x22: text += "\\\""
+            case 0x5C: text += "\\\\"
+            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
                 let hex = String(byte, radix: 16)
                 text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
             }
+        }
+        return text
+    }
+
+    /// The first line of a request that failed to parse, escaped: at most 200 bytes; `-` when
+    /// nothing arrived.
+    static func quotedRequestLine(_ bytes: Span<UInt8>) -> String {
+        var firstLine: [UInt8] = []
+        var index = 0
+        while index < min(bytes.count, 200) && bytes[index] != 0x0D && bytes[index] != 0x0A {
+            firstLine.append(bytes[index])
             index += 1
         }
-        return text.isEmpty ? "-" : text
+        return firstLine.isEmpty ? "-" : escape(firstLine)
     }
 
     /// Records a line from any thread.

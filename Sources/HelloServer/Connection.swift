@@ -1,5 +1,6 @@
 import HTTP1
 import LinuxIO
+import ThreadPool
 
 /// One client connection of the epoll reactor: its socket, the bytes and requests it has
 /// received, and the responses on their way out.
@@ -63,6 +64,10 @@ final class Connection: @unchecked Sendable {
     var peerClosed = false
 
     // The job (reactor fills, worker reads and writes, reactor clears).
+    /// What a worker runs for this connection (`ResponseJob.make`), set once at registration.
+    var job: ThreadPool.Job?
+    /// When the reactor last handed the connection to the pool (monotonic nanoseconds).
+    var handedOffAt: UInt64 = 0
     var requests: [RequestHead] = []
     var terminalError: HTTPError?
     /// The unparseable start of a request that ended in `terminalError`, for the access log.

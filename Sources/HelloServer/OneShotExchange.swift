@@ -43,13 +43,13 @@ struct OneShotExchange {
         case .failed(let error):
             respond(socket, with: PreparedResponse(error: error), omitBody: false)
             if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
-            record(peer, requestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
+            record(peer, escapedRequestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
             respond(socket, with: decision.response, omitBody: decision.omitBody)
-            record(peer, requestLine: head.requestLine, decision.response, omitBody: decision.omitBody)
+            record(peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), decision.response, omitBody: decision.omitBody)
             if bodyUnread || !buffer.isEmpty {
                 LingeringClose.finish(socket, timeout: timeout)
             }
@@ -145,15 +145,16 @@ struct OneShotExchange {
         }
     }
 
-    private func record(_ peer: SocketAddress?, requestLine: String, _ response: PreparedResponse, omitBody: Bool) {
+    private func record(_ peer: SocketAddress?, escapedRequestLine: @autoclosure () -> String, _ response: PreparedResponse, omitBody: Bool) {
         context.recordResponse(
-            peer: peer, requestLine: requestLine, status: response.status.code, bodyBytes: omitBody ? 0 : response.body.count)
+            peer: peer, escapedRequestLine: escapedRequestLine(), status: response.status.code,
+            bodyBytes: omitBody ? 0 : response.body.count)
     }
 
     /// The start of what the client sent, for the access log line of a request that failed
     /// to parse.
     private func firstLine() -> String {
-        lastHead?.requestLine ?? AccessLog.quotedRequestLine(buffer.span)
+        lastHead.map { AccessLog.escape($0.requestLine.utf8) } ?? AccessLog.quotedRequestLine(buffer.span)
     }
 
     private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {

@@ -106,7 +106,7 @@ extension Reactor {
                     connection.headAwaitingBody = nil
                 case .failure(let error):
                     connection.body = nil
-                    connection.failedRequestLine = connection.headAwaitingBody?.requestLine ?? "-"
+                    connection.failedRequestLine = connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
                     return stop(connection, error, offset)
                 }
                 continue
@@ -150,17 +150,10 @@ extension Reactor {
     private func handOff(_ connection: Connection) {
         connection.state = .inWorker
         connection.disarmTimer(stamps: &stamps)
-        let context = self.context, completions = self.completions
-        let handedOffAt = Deadline.now.nanoseconds
+        connection.handedOffAt = Deadline.now.nanoseconds
         do {
-            guard let pool else { throw ThreadPoolError.shutDown }
-            try pool.execute {
-                let started = Deadline.now.nanoseconds
-                context.stats.queueWait.observe(nanoseconds: started - handedOffAt)
-                ResponseJob.run(connection, context: context)
-                context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
-                completions.handBack(connection)
-            }
+            guard let pool, let job = connection.job else { throw ThreadPoolError.shutDown }
+            try pool.execute(job)
         } catch {
             close(connection)  // the pool only refuses once it is shut down, after the reactor
         }
@@ -179,11 +172,11 @@ extension Reactor {
             let buffered = connection.buffer
             let requestLine = switch error {
             case .headerTimeout: AccessLog.quotedRequestLine(buffered.span)
-            case .bodyTimeout: connection.headAwaitingBody?.requestLine ?? "-"
+            case .bodyTimeout: connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
             default: connection.failedRequestLine
             }
             accessLines.append(contentsOf: AccessLog.line(
-                host: connection.peer?.host ?? "-", time: context.dates.commonLogTime(), requestLine: requestLine,
+                host: connection.peer?.host ?? "-", time: context.dates.commonLogTime(), escapedRequestLine: requestLine,
                 status: response.status.code, bodyBytes: response.body.count).utf8)
         }
         connection.state = .writing

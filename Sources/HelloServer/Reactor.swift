@@ -88,7 +88,7 @@ final class Reactor {
         let stats = context.stats
         stats.loopIterations.add()
         stats.events.add(count)
-        for category in ConnectionCategory.allCases { stats.connections[category.rawValue].set(gauges.counts[category.rawValue]) }
+        for index in gauges.counts.indices { stats.connections[index].set(gauges.counts[index]) }
         if let accessLog = context.accessLog, !accessLines.isEmpty {
             let now = Deadline.now.nanoseconds
             if now - accessLinesSubmitted >= 1_000_000_000 {
@@ -182,6 +182,7 @@ final class Reactor {
         let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
         let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits, gauges: gauges)
+        connection.job = ResponseJob.make(for: connection, context: context, completions: completions)
         table.insert(connection)
         do {
             try epoll.add(connection.socket.rawValue, events: [.readable, .writable, .readHangUp, .edgeTriggered], token: connection.token)
@@ -232,10 +233,17 @@ final class Reactor {
 
     // MARK: Timers
 
+    /// How long epoll_wait may sleep: until the nearest deadline (-1: none). Computed without
+    /// building an array, since it runs on every loop iteration.
     private func timeoutMilliseconds() -> Int32 {
-        let candidates = [requestTimers.next, idleTimers.next, lingerTimers.next, resumeAcceptingAt].compactMap { $0 }
-        guard let nearest = candidates.min() else { return -1 }
-        return Deadline(nanoseconds: nearest).remainingMilliseconds
+        // Access log lines the reactor holds must reach the log within a second, traffic or not.
+        let accessLogDue = accessLines.isEmpty ? nil : accessLinesSubmitted + 1_000_000_000
+        let candidates: InlineArray<5, UInt64?> = [requestTimers.next, idleTimers.next, lingerTimers.next, resumeAcceptingAt, accessLogDue]
+        var nearest = UInt64.max
+        for index in candidates.indices {
+            if let candidate = candidates[index], candidate < nearest { nearest = candidate }
+        }
+        return nearest == .max ? -1 : Deadline(nanoseconds: nearest).remainingMilliseconds
     }
 
     /// Which queue a timer came from: what its expiry means.

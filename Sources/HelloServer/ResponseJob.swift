@@ -1,4 +1,6 @@
 import HTTP1
+import LinuxIO
+import ThreadPool
 
 /// What a worker does with a connection the reactor handed it: answer its requests in order
 /// and write the responses with as few calls as possible.
@@ -7,6 +9,20 @@ import HTTP1
 /// does not fit is left in `output` for the reactor to finish. The last response says
 /// `Connection: close` exactly when the connection will close after it.
 enum ResponseJob {
+    /// The job a connection is handed to the pool with, made once per connection so that a
+    /// request costs no allocation for it. It holds the connection `unowned`: the reactor's
+    /// table keeps a connection alive for as long as a worker has it, and a strong reference
+    /// would be a cycle (connection → job → connection).
+    static func make(for connection: Connection, context: ServerContext, completions: Completions) -> ThreadPool.Job {
+        { [unowned connection] in
+            let started = Deadline.now.nanoseconds
+            context.stats.queueWait.observe(nanoseconds: started - connection.handedOffAt)
+            run(connection, context: context)
+            context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
+            completions.handBack(connection)
+        }
+    }
+
     static func run(_ connection: Connection, context: ServerContext) {
         connection.output.removeAll(keepingCapacity: true)
         connection.outputSent = 0
@@ -23,7 +39,7 @@ enum ResponseJob {
             decision.response.encodeHead(into: &connection.output, dateLine: isLast ? context.dates.line() : date, connection: directive)
             if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
             context.recordResponse(
-                peer: connection.peer, requestLine: head.requestLine, status: decision.response.status.code,
+                peer: connection.peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), status: decision.response.status.code,
                 bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
             if closes {
                 connection.closeAfterResponses = true
@@ -35,7 +51,7 @@ enum ResponseJob {
             response.encodeHead(into: &connection.output, dateLine: date, connection: .close)
             connection.output.append(contentsOf: response.body)
             context.recordResponse(
-                peer: connection.peer, requestLine: connection.failedRequestLine, status: response.status.code,
+                peer: connection.peer, escapedRequestLine: connection.failedRequestLine, status: response.status.code,
                 bodyBytes: response.body.count)
         }
         // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.

@@ -64,11 +64,13 @@ final class ServerContext: Sendable {
     }
 
     /// Counts a response and writes its access log line (from any thread but the reactor).
-    func recordResponse(peer: SocketAddress?, requestLine: String, status: Int, bodyBytes: Int) {
+    /// `escapedRequestLine` is only evaluated when the access log is on.
+    func recordResponse(peer: SocketAddress?, escapedRequestLine: @autoclosure () -> String, status: Int, bodyBytes: Int) {
         stats.recordResponse(status: status, bodyBytes: bodyBytes)
         guard let accessLog else { return }
         accessLog.record(AccessLog.line(
-            host: peer?.host ?? "-", time: dates.commonLogTime(), requestLine: requestLine, status: status, bodyBytes: bodyBytes))
+            host: peer?.host ?? "-", time: dates.commonLogTime(), escapedRequestLine: escapedRequestLine(),
+            status: status, bodyBytes: bodyBytes))
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
