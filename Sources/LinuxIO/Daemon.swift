@@ -55,6 +55,7 @@ public enum Daemon {
         _ = umask(0o022)
         _ = chdir("/")
         redirectStandardStreams()
+        closeInheritedDescriptors()
         return .daemon(Readiness(descriptor: writeEnd))
     }
 
@@ -72,6 +73,24 @@ public enum Daemon {
         if text.hasPrefix("ready") { return nil }
         if text.hasPrefix("error: ") { return String(text.dropFirst(7).prefix { $0 != "\n" }) }
         return "the daemon exited before it was serving"
+    }
+
+    /// Closes every descriptor above the standard streams that this process inherited rather
+    /// than opened (daemon(7)): a pipe or socket the launcher's parent passed down would
+    /// otherwise stay open as long as the daemon lives, and whoever waits for its other end to
+    /// close would wait with it. Inherited descriptors are exactly those without FD_CLOEXEC;
+    /// everything this program opens (listener, logs, the readiness pipe) has it.
+    private static func closeInheritedDescriptors() {
+        guard let directory = opendir("/proc/self/fd") else { return }
+        var inherited: [Int32] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let fd = Int32(name), fd > STDERR_FILENO, fd != dirfd(directory) else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { inherited.append(fd) }
+        }
+        closedir(directory)
+        for fd in inherited { close(fd) }
     }
 
     private static func redirectStandardStreams() {
