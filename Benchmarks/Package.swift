@@ -25,13 +25,6 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
-    targets: ["Parser", "Response", "Pool", "RoundTrip"].map(benchmarkTarget) + [
-        // Not a benchmark: runs one operation N times for instructions.sh (callgrind).
-        .executableTarget(
-            name: "Instructions",
-            dependencies: [.product(name: "HTTP1", package: "hello-server")],
-            path: "Instructions"
-        ),
-    ],
+    targets: ["Parser", "Response", "Pool", "RoundTrip"].map(benchmarkTarget),
     swiftLanguageModes: [.v6]
 )

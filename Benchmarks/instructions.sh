@@ -8,14 +8,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 
-build=(swift build -c release --product Instructions --package-path "$here")
+build=(swift build -c release --package-path "$here/Instructions")
 if command -v flock >/dev/null; then build=(flock /tmp/swift-build.lock "${build[@]}"); fi
 "${build[@]}" 2>&1 | tail -1
 
 tmp="$(mktemp -d /tmp/hello-instructions.XXXXXX)"
 trap 'rm -rf "$tmp"' EXIT
 # valgrind 3.19 cannot read the DWARF 5 debug information Swift emits: count a stripped copy.
-cp "$here/.build/release/Instructions" "$tmp/Instructions"
+cp "$here/Instructions/.build/release/Instructions" "$tmp/Instructions"
 strip --strip-debug "$tmp/Instructions"
 
 collected() {  # OPERATION COUNT -> instructions of the whole run
