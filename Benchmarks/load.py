@@ -334,6 +334,7 @@ def measure(server, test):
     wall = time.monotonic() - wall_before
     result["server_cpu"] = (server.cpu_seconds() - cpu_before) / wall  # cores busy
     result["tool_cpu"] = tool_cpu / wall
+    result["rss_mib"] = server.rss_kib() / 1024
     return result
 
 

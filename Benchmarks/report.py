@@ -98,8 +98,8 @@ def markdown(data):
     lines += ["", "## Every figure, test by test", ""]
     for test, label in data["tests"]:
         lines += [f"### {label}", "",
-                  "| server | req/s | × | p50 ms | × | p99 ms | × | errors | server CPU | × | tool CPU |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| server | req/s | × | p50 ms | × | p99 ms | × | errors | server CPU | × | tool CPU | server RSS after, MiB |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         refs = {key: median(cell(data, REFERENCE, test, key)) for key in ("rps", "p50", "p99", "server_cpu")}
         for server in servers:
             row = [server]
@@ -110,6 +110,7 @@ def markdown(data):
             values = cell(data, server, test, "server_cpu")
             row += [with_range(values, 2), ratio(median(values), refs["server_cpu"])]
             row.append(with_range(cell(data, server, test, "tool_cpu"), 2))
+            row.append(with_range(cell(data, server, test, "rss_mib"), 1))
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     lines += sleep_section(data) + slowloris_section(data) + idle_section(data) + counting_section(data)
