@@ -13,19 +13,19 @@ import ThreadPool
 public final class AccessLog: Sendable {
     /// A file's path, or `nil` for standard output.
     public let path: String?
-    private let descriptor: Mutex<Int32>
+    private let descriptor: Locked<Int32>
     private let stripes = (0..<8).map { _ in Stripe() }
     private let running = Atomic<Bool>(false)
-    private let flusher = Mutex<JoinableThread?>(nil)
+    private let flusher = Locked<JoinableThread?>(nil)
 
     private final class Stripe: Sendable {
-        let buffer = Mutex<[UInt8]>([])
+        let buffer = Locked<[UInt8]>([])
     }
 
     /// Opens `path` for appending, or uses standard output for `-`.
     public init(path: String) throws(AccessLogError) {
         self.path = path == "-" ? nil : path
-        descriptor = Mutex(try Self.open(self.path))
+        descriptor = Locked(try Self.open(self.path))
     }
 
     private static func open(_ path: String?) throws(AccessLogError) -> Int32 {

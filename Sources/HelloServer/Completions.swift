@@ -1,5 +1,5 @@
 import LinuxIO
-import Synchronization
+import ThreadPool
 
 /// Connections that workers hand back to the reactor, and the eventfd that wakes it.
 ///
@@ -7,7 +7,7 @@ import Synchronization
 /// drains the eventfd and then takes the whole queue, so a hand-back is never missed and a busy
 /// pool costs one wake-up per batch, not one per connection.
 final class Completions: Sendable {
-    private let queue = Mutex<[Connection]>([])
+    private let queue = Locked<[Connection]>([])
     let wakeEvent: EventFD
 
     init() throws(Errno) {

@@ -1,6 +1,6 @@
 import Glibc
 import HTTP1
-import Synchronization
+import ThreadPool
 
 /// The `Date:` header line of responses, recomputed at most once a second.
 ///
@@ -14,7 +14,7 @@ final class DateCache: Sendable {
         var commonLogTime: String
     }
 
-    private let entry = Mutex(Entry(second: -1, line: [], commonLogTime: ""))
+    private let entry = Locked(Entry(second: -1, line: [], commonLogTime: ""))
 
     func line() -> [UInt8] { current().line }
 

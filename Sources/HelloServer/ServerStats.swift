@@ -74,7 +74,7 @@ final class ServerStats: Sendable {
     let connections = ConnectionCategory.allCases.map { _ in Counter() }
     let queueWait = DurationHistogram()
     let workerTime = DurationHistogram()
-    let pool = Mutex<ThreadPool?>(nil)
+    let pool = Locked<ThreadPool?>(nil)
 
     /// A response went out: `bodyBytes` is what it carried after the head.
     func recordResponse(status: Int, bodyBytes: Int) {

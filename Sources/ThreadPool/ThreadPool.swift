@@ -20,7 +20,7 @@ public final class ThreadPool: Sendable {
     public let size: Int
 
     private let queue = BlockingQueue<QueuedJob>()
-    private let workers: Mutex<Workers>
+    private let workers: Locked<Workers>
     private let stats = PoolStats()
     private let logger: Logger
 
@@ -42,7 +42,7 @@ public final class ThreadPool: Sendable {
                 throw .cannotStartThread(error.description)
             }
         }
-        workers = Mutex(Workers(all: started))
+        workers = Locked(Workers(all: started))
     }
 
     /// Queues `job` for the next free worker.

@@ -1,6 +1,6 @@
 import Glibc
 import Logging
-import Synchronization
+import ThreadPool
 
 /// A log destination that appends lines to a file and can reopen it (for log rotation).
 ///
@@ -8,11 +8,11 @@ import Synchronization
 /// from several threads never interleave; `reopen()` swaps the descriptor under the lock.
 final class LogFile: Sendable {
     let path: String
-    private let descriptor: Mutex<Int32>
+    private let descriptor: Locked<Int32>
 
     init(path: String) throws(LogFileError) {
         self.path = path
-        descriptor = Mutex(try Self.open(path))
+        descriptor = Locked(try Self.open(path))
     }
 
     private static func open(_ path: String) throws(LogFileError) -> Int32 {

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import HelloServer
 import LinuxIO
-import Synchronization
+import ThreadPool
 import Testing
 
 /// CONTRACT.md's "Command" and "Signals and lifecycle" sections, checked against the real
@@ -349,7 +349,7 @@ struct CommandLineTests {
 
     /// A blocking call run on its own thread; `wait` is bounded.
     final class Background<Value: Sendable>: Sendable {
-        private let result = Mutex<Result<Value, any Error>?>(nil)
+        private let result = Locked<Result<Value, any Error>?>(nil)
 
         init(_ body: @escaping @Sendable () throws -> Value) {
             let thread = Thread { [self] in

@@ -130,7 +130,7 @@ struct ModesTests {
 /// A request sent now whose response is read on a thread of its own.
 final class BackgroundRequest: Sendable {
     private final class Slot: Sendable {
-        let response = Mutex<TestResponse?>(nil)
+        let response = Locked<TestResponse?>(nil)
     }
 
     private let slot = Slot()

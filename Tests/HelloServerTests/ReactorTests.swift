@@ -1,7 +1,6 @@
 import Foundation
 import HelloServer
 import LinuxIO
-import Synchronization
 import Testing
 import ThreadPool
 

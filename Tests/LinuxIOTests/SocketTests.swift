@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import LinuxIO
-import Synchronization
 import Testing
+import ThreadPool
 
 @Suite("Socket", .timeLimit(.minutes(1)))
 struct SocketTests {
@@ -253,7 +253,7 @@ struct SocketTests {
 
 /// A string set by one thread and read by another.
 final class OutcomeBox: Sendable {
-    private let value = Mutex<String?>(nil)
+    private let value = Locked<String?>(nil)
     func set(_ text: String) { value.withLock { $0 = text } }
     func get() -> String? { value.withLock { $0 } }
 }

@@ -79,16 +79,7 @@ func runThreads(
     return allFinished
 }
 
-/// A value shared between threads behind a `Mutex` (a class, so escaping closures can
-/// capture it; `Mutex` itself cannot be copied into them).
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: sending Value) { mutex = Mutex(value) }
-
-    var value: Value { mutex.withLock { $0 } }
-
-    func withLock<Result>(_ body: (inout sending Value) -> sending Result) -> sending Result {
-        mutex.withLock(body)
-    }
+extension Locked {
+    /// A copy of the value, read under the lock.
+    var value: Value { withLock { $0 } }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import ThreadPool
 
 /// The real `hello-server` binary running as a child process of the test.
 ///
@@ -235,7 +235,7 @@ extension ServerProcess {
             var finished = false
         }
 
-        private let state = Mutex(State())
+        private let state = Locked(State())
 
         init(reading handle: FileHandle) {
             let descriptor = fcntl(handle.fileDescriptor, F_DUPFD_CLOEXEC, 0)
