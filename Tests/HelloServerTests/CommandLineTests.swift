@@ -321,7 +321,7 @@ struct CommandLineTests {
     }
 
     static func contents(_ path: String) throws -> String {
-        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        String(decoding: try fileBytes(atPath: path), as: UTF8.self)
     }
 
     /// A pid no process has: that of a child this test started and reaped.

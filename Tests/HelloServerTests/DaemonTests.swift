@@ -207,60 +207,23 @@ struct DaemonTests {
 
         /// Runs `hello-server arguments` in `directory` and waits (bounded) for it to exit.
         ///
-        /// Not with Foundation's `Process`: that hands the child a socket which only closes
-        /// when every process holding it has exited, so it would wait for the daemon too if
-        /// the daemon kept inherited descriptors (see `daemonKeepsNoInheritedDescriptor`). Here
-        /// bash closes every descriptor but the standard streams (and `inheriting`, passed as
-        /// descriptor 9), changes directory and execs the server, and waitpid(2) sees the
-        /// launcher exit, whatever the daemon holds.
+        /// A `ChildProcess`: it holds no descriptor but the standard streams (and `inheriting`,
+        /// as descriptor 9), and waitpid(2) sees the launcher exit whatever the daemon holds
+        /// (Foundation's `Process` would wait for the daemon too if the daemon kept inherited
+        /// descriptors; see `daemonKeepsNoInheritedDescriptor`).
         static func run(_ arguments: [String], in directory: URL, inheriting: Int32? = nil, timeout: Double = 10) throws -> Launcher {
-            let script = #"cd "$1" || exit 70; keep=$2; shift 2; "#
-                + #"for fd in /proc/$$/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ] && [ "$n" != "$keep" ]; then eval "exec $n>&-"; fi; done; "#
-                + #"exec "$@""#
-            let argv = ["/bin/bash", "-c", script, "bash", directory.path, inheriting == nil ? "-" : "9", try ServerProcess.executable().path] + arguments
-            let out = try Pipe.cloexec()
-            let err = try Pipe.cloexec()
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_adddup2(&actions, out.write, 1)
-            posix_spawn_file_actions_adddup2(&actions, err.write, 2)
-            if let inheriting { posix_spawn_file_actions_adddup2(&actions, inheriting, 9) }
-            var cArguments = argv.map { strdup($0) }
-            cArguments.append(nil)
-            defer { for argument in cArguments { free(argument) } }
-            var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, cArguments, environ)
-            close(out.write)
-            close(err.write)
-            let stdout = ServerProcess.Output(reading: FileHandle(fileDescriptor: out.read, closeOnDealloc: true))
-            let stderr = ServerProcess.Output(reading: FileHandle(fileDescriptor: err.read, closeOnDealloc: true))
-            guard spawned == 0 else { throw TestFailure("posix_spawn failed: \(String(cString: strerror(spawned)))") }
-            var status: Int32 = 0
-            let exited = ServerProcess.waitUntil(timeout: timeout) { waitpid(pid, &status, WNOHANG) == pid }
-            guard exited else {
-                Glibc.kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                throw TestFailure("the launcher \(arguments) still ran after \(timeout) s; killed. stderr: \(stderr.text.debugDescription)")
+            let server = try ServerProcess.executable().path
+            let child = try ChildProcess(
+                executable: server, arguments: [server] + arguments, directory: directory.path,
+                inheriting: inheriting.map { [9: $0] } ?? [:])
+            guard let outcome = child.waitForExit(timeout: timeout) else {
+                child.killAndReap(timeout: 5)
+                throw TestFailure("the launcher \(arguments) still ran after \(timeout) s; killed. stderr: \(child.stderr.text.debugDescription)")
             }
             // The daemon holds the pipes only until it points its streams at /dev/null.
-            stdout.waitUntilFinished(timeout: 5)
-            stderr.waitUntilFinished(timeout: 5)
-            let outcome: ServerProcess.Outcome = status & 0x7F == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
-            return Launcher(pid: pid, outcome: outcome, stdout: stdout.text, stderr: stderr.text)
-        }
-
-        /// A pipe whose ends both close on exec (the child gets only the dup2'd copies).
-        private struct Pipe {
-            let read: Int32
-            let write: Int32
-
-            static func cloexec() throws -> Pipe {
-                var ends: [Int32] = [-1, -1]
-                guard clinux_pipe_cloexec(&ends) == 0 else { throw TestFailure("pipe2 failed: \(String(cString: strerror(errno)))") }
-                return Pipe(read: ends[0], write: ends[1])
-            }
+            child.stdout.waitUntilFinished(timeout: 5)
+            child.stderr.waitUntilFinished(timeout: 5)
+            return Launcher(pid: child.pid, outcome: outcome, stdout: child.stdout.text, stderr: child.stderr.text)
         }
 
         /// The port of `listening on http://127.0.0.1:PORT (mode: MODE, workers: N)`.
@@ -318,7 +281,7 @@ struct DaemonTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
             guard pid != getpid(), !isGone(pid),
-                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+                  let data = try? fileBytes(atPath: "/proc/\(pid)/cmdline")
             else { return false }
             return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(marker)
         }

@@ -21,10 +21,9 @@ final class ServerProcess {
     }
 
     let arguments: [String]
-    let stdout: Output
-    let stderr: Output
-    private let process = Process()
-    private var outcome: Outcome?
+    var stdout: Output { child.stdout }
+    var stderr: Output { child.stderr }
+    private let child: ChildProcess
     /// The first line on stdout, once `waitUntilListening` has seen it.
     private(set) var listeningLine = ""
     /// HOST from the listening line, as printed (IPv6 in brackets).
@@ -34,23 +33,18 @@ final class ServerProcess {
     /// Launches `hello-server` with `arguments`, adding `--port 0` unless they name a port.
     /// With `shell`, bash runs those commands first and then execs the server in the same
     /// process (for `ulimit` and inherited descriptors). Does not wait for anything.
+    /// The server starts as a `ChildProcess`: stdin /dev/null, stdout and stderr collected,
+    /// no other descriptor of this process, this process's environment and directory.
     init(launching arguments: [String], shell: String? = nil) throws {
         self.arguments = arguments.contains("--port") ? arguments : ["--port", "0"] + arguments
+        let server = try Self.executable().path
         if let shell {
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", "\(shell)\nexec \"$0\" \"$@\"", try Self.executable().path] + self.arguments
+            child = try ChildProcess(
+                executable: "/bin/bash",
+                arguments: ["/bin/bash", "-c", "\(shell)\nexec \"$0\" \"$@\"", server] + self.arguments)
         } else {
-            process.executableURL = try Self.executable()
-            process.arguments = self.arguments
+            child = try ChildProcess(executable: server, arguments: [server] + self.arguments)
         }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        stdout = Output(reading: out.fileHandleForReading)
-        stderr = Output(reading: err.fileHandleForReading)
     }
 
     /// Launches the server and waits (bounded) for its listening line.
@@ -68,13 +62,10 @@ final class ServerProcess {
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            _ = Self.waitUntil(timeout: 5) { !process.isRunning }
-        }
+        child.killAndReap(timeout: 5)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// User plus system CPU seconds the server has used (/proc/PID/stat, fields 14 and 15).
     var cpuSeconds: Double {
@@ -90,7 +81,8 @@ final class ServerProcess {
     var openDescriptors: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
-    var isRunning: Bool { process.isRunning }
+    /// Whether the server has not exited yet (reaping it if it has).
+    var isRunning: Bool { child.isRunning }
 
     /// The host to connect to: `host` without IPv6 brackets.
     var connectHost: String {
@@ -105,17 +97,16 @@ final class ServerProcess {
         while line == nil {
             line = stdout.firstLine
             if line != nil { break }
-            if !process.isRunning {
+            if !child.isRunning {
                 // It may have written the line just before exiting: let the reader catch up.
                 stdout.waitUntilFinished(timeout: 2)
                 line = stdout.firstLine
                 if line != nil { break }
                 stderr.waitUntilFinished(timeout: 2)
-                throw TestFailure("hello-server \(arguments) exited (\(currentOutcome())) without a listening line; stdout: \(stdout.text.debugDescription), stderr: \(stderr.text.debugDescription)")
+                throw TestFailure("hello-server \(arguments) exited (\(child.outcome?.description ?? "?")) without a listening line; stdout: \(stdout.text.debugDescription), stderr: \(stderr.text.debugDescription)")
             }
             if ContinuousClock.now >= deadline {
-                kill(process.processIdentifier, SIGKILL)
-                _ = Self.waitUntil(timeout: 5) { !process.isRunning }
+                child.killAndReap(timeout: 5)
                 throw TestFailure("hello-server \(arguments) printed no listening line within \(timeout) s; stdout: \(stdout.text.debugDescription), stderr: \(stderr.text.debugDescription)")
             }
             usleep(5_000)
@@ -138,28 +129,20 @@ final class ServerProcess {
 
     /// kill(2) the child with `signal` while it runs.
     func signal(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if child.isRunning { child.signal(signal) }
     }
 
     /// Waits up to `timeout` seconds for the child to exit; on timeout SIGKILLs it and throws.
     /// Afterwards stdout and stderr hold everything it wrote.
     @discardableResult
     func waitForExit(timeout: Double) throws -> Outcome {
-        if let outcome { return outcome }
-        guard Self.waitUntil(timeout: timeout, { !process.isRunning }) else {
-            kill(process.processIdentifier, SIGKILL)
-            _ = Self.waitUntil(timeout: 5) { !process.isRunning }
+        guard let outcome = child.waitForExit(timeout: timeout) else {
+            child.killAndReap(timeout: 5)
             throw TestFailure("hello-server \(arguments) still running after \(timeout) s; killed. stderr: \(stderr.text.debugDescription)")
         }
-        let result = currentOutcome()
-        outcome = result
         stdout.waitUntilFinished(timeout: 2)
         stderr.waitUntilFinished(timeout: 2)
-        return result
-    }
-
-    private func currentOutcome() -> Outcome {
-        process.terminationReason == .uncaughtSignal ? .signaled(process.terminationStatus) : .exited(process.terminationStatus)
+        return outcome
     }
 
     /// `GET path` on a new connection to the server, and its response.
@@ -226,9 +209,8 @@ final class ServerProcess {
 extension ServerProcess {
     /// Everything a child writes to one pipe, collected by a background thread until EOF.
     ///
-    /// Invariant: the thread reads its own duplicate of the pipe's read end and closes it at
-    /// EOF, so nothing the test does with the `Pipe` can disturb it; readers only ever look at
-    /// the collected bytes, so no reader blocks.
+    /// Invariant: the thread owns the pipe's read end (nothing else reads or closes it) and
+    /// closes it at EOF; readers only ever look at the collected bytes, so no reader blocks.
     final class Output: Sendable {
         private struct State {
             var bytes: [UInt8] = []
@@ -237,15 +219,15 @@ extension ServerProcess {
 
         private let state = Locked(State())
 
-        init(reading handle: FileHandle) {
-            let descriptor = fcntl(handle.fileDescriptor, F_DUPFD_CLOEXEC, 0)
-            guard descriptor >= 0 else {
+        /// Takes over `descriptor`, a pipe's read end, and collects from it until EOF.
+        init(reading descriptor: Int32) {
+            do {
+                // Detached when this reference goes; it ends at EOF.
+                _ = try JoinableThread(name: "server-output") { [self] in collect(from: descriptor) }
+            } catch {
+                close(descriptor)
                 state.withLock { $0.finished = true }
-                return
             }
-            let thread = Thread { [self] in collect(from: descriptor) }
-            thread.name = "server-output"
-            thread.start()
         }
 
         private func collect(from descriptor: Int32) {
