@@ -28,7 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK = os.environ.get("QUICK") == "1"
 ROUNDS = int(os.environ.get("ROUNDS", "1" if QUICK else "3"))
-DURATION = int(os.environ.get("DURATION", "1" if QUICK else "4"))  # seconds per wrk run
+DURATION = int(os.environ.get("DURATION", "1" if QUICK else "3"))  # seconds per wrk run
 SLEEP_MS = int(os.environ.get("SLEEP_MS", "500" if QUICK else "2000"))
 AB_KEEPALIVE_N = 20_000 if QUICK else 100_000
 AB_CLOSE_N = 5_000 if QUICK else 20_000
