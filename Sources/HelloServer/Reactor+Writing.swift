@@ -42,8 +42,9 @@ extension Reactor {
 
     /// Every response is out: close, or go back to reading (pipelined bytes first).
     private func responsesWritten(_ connection: Connection) {
-        // An idle connection keeps no large buffers (a few hundred bytes each, at 10k connections).
-        if connection.output.capacity > 16 * 1024 { connection.output = [] } else { connection.output.removeAll(keepingCapacity: true) }
+        // Only a response the socket could not take at once leaves a buffer here; drop it, so
+        // an idle connection holds none (workers borrow theirs from `OutputBuffers`).
+        connection.output = []
         connection.outputSent = 0
         if connection.closeAfterResponses || stopping || connection.peerClosed {
             closeGracefully(connection)

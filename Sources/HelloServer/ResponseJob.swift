@@ -6,7 +6,8 @@ import ThreadPool
 /// and write the responses with as few calls as possible.
 ///
 /// Invariant: the worker never waits for the client: the socket is non-blocking, and what
-/// does not fit is left in `output` for the reactor to finish. The last response says
+/// does not fit is left in `output` for the reactor to finish; otherwise the connection keeps
+/// no output buffer between requests. The last response says
 /// `Connection: close` exactly when the connection will close after it.
 enum ResponseJob {
     /// The job a connection is handed to the pool with, made once per connection so that a
@@ -24,7 +25,9 @@ enum ResponseJob {
     }
 
     static func run(_ connection: Connection, context: ServerContext) {
-        connection.output.removeAll(keepingCapacity: true)
+        // Encode into a borrowed buffer; it stays with the connection only if the socket
+        // cannot take everything now (the reactor then finishes and drops it).
+        connection.output = context.outputBuffers.borrow()
         connection.outputSent = 0
         let date = context.dates.line()
         let count = connection.requests.count
@@ -55,6 +58,16 @@ enum ResponseJob {
                 bodyBytes: response.body.count)
         }
         // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.
-        if case .failed = connection.sendOutput() { connection.writeFailed = true }
+        switch connection.sendOutput() {
+        case .done:
+            var finished: [UInt8] = []
+            swap(&finished, &connection.output)
+            connection.outputSent = 0
+            context.outputBuffers.giveBack(finished)
+        case .blocked:
+            break
+        case .failed:
+            connection.writeFailed = true
+        }
     }
 }

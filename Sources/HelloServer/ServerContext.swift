@@ -17,6 +17,7 @@ final class ServerContext: Sendable {
     let logger: Logger
     let shutdownEvent: EventFD
     let stats = ServerStats()
+    let outputBuffers = OutputBuffers()
     let accessLog: AccessLog?
     private let shuttingDown = Atomic<Bool>(false)
 
