@@ -91,6 +91,16 @@ REAL = {
         "POST /c HTTP/1.1", "Host: h", "Transfer-Encoding: chunked",
         body="20\r\n" + "x" * 32 + "\r\n20\r\n" + "y" * 32 + "\r\n0\r\n\r\n"),
     "head-at-256-bytes": None,  # filled in below
+    # Routes: paths that must never leave the root (404) or are malformed (400).
+    "path-dot-dot": req("GET /../etc/passwd HTTP/1.1", "Host: h"),
+    "path-encoded-dot-dot": req("GET /%2e%2E/etc/passwd HTTP/1.1", "Host: h"),
+    "path-encoded-slash": req("GET /a%2Fb HTTP/1.1", "Host: h"),
+    "path-encoded-nul": req("GET /a%00.html HTTP/1.1", "Host: h"),
+    "path-double-slash": req("GET //etc/passwd HTTP/1.1", "Host: h"),
+    "path-bad-percent": req("GET /a%zz HTTP/1.1", "Host: h"),
+    "path-utf8": req("GET /caf%C3%A9.html?q=%ff HTTP/1.1", "Host: h"),
+    "path-invalid-utf8": req("GET /%ff%fe HTTP/1.1", "Host: h"),
+    "path-absolute-dot-dot": req("GET http://h/a/../../x HTTP/1.1", "Host: h"),
     "pipelined-three-gets": req("GET /a HTTP/1.1", "Host: h") + req("GET /b HTTP/1.1", "Host: h", "Accept: */*")
         + req("GET /c HTTP/1.1", "Host: h"),
     "pipelined-wrk-batch": req("GET / HTTP/1.1", "Host: 127.0.0.1:7878") * 8,

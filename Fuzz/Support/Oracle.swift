@@ -340,3 +340,31 @@ func judgeBody(_ framing: BodyFraming, _ bytes: ArraySlice<UInt8>, maxBodyBytes:
     case .chunked: return judgeChunked(bytes, maxBodyBytes: maxBodyBytes)
     }
 }
+
+// MARK: - Paths
+
+/// CONTRACT.md, Routes: a path is decoded once and never leads outside the root: `..`
+/// (plain or `%2e%2e`), an encoded `/` or NUL, `//` are forbidden (404); `%` without two hex
+/// digits is malformed (400), unless the path was already forbidden before that `%`.
+func judgePath(_ path: String) -> RequestPath {
+    func hasDotDot(_ bytes: [UInt8]) -> Bool {
+        bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).contains { $0.elementsEqual("..".utf8) }
+    }
+    let raw = Array(path.utf8)
+    guard raw.first == UInt8(ascii: "/"), !hasDotDot(raw) else { return .forbidden }
+    var decoded: [UInt8] = []
+    var index = 0
+    while index < raw.count {
+        guard raw[index] == UInt8(ascii: "%") else { decoded.append(raw[index]); index += 1; continue }
+        let hexDigits = "0123456789abcdefABCDEF".utf8
+        guard index + 2 < raw.count, hexDigits.contains(raw[index + 1]), hexDigits.contains(raw[index + 2]),
+              let value = UInt8(String(decoding: raw[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+        else { return .malformed }
+        if value == UInt8(ascii: "/") || value == 0 { return .forbidden }
+        decoded.append(value)
+        index += 3
+    }
+    if decoded.starts(with: Array("//".utf8)) || hasDotDot(decoded) { return .forbidden }
+    guard let text = String(validating: decoded, as: UTF8.self) else { return .forbidden }
+    return .safe(text)
+}

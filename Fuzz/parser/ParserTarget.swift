@@ -14,6 +14,7 @@
 // 3. Every refusal's status is one of the contract's {400, 408, 413, 414, 431, 501, 505}.
 // 4. The same events (heads, body lengths, errors) and the same final state whatever the split.
 // 5. No call claims more bytes than it was given.
+// 6. Each accepted head's path decodes (RequestPath) as the contract's Routes rules say.
 
 // Compiled into one module with Sources/HTTP1/*.swift (see run.sh): no `import HTTP1`.
 
@@ -107,6 +108,11 @@ func drive(_ input: [UInt8], _ split: Split, limits: ParserLimits) -> DriverResu
                     let verdict = verdict
                     require(verdict == .accept(head, headLength: headLength), "an accepted head breaks no contract rule and means what it says",
                             "parser: \(head) (\(headLength) bytes)\noracle: \(verdict)\n\(context())")
+                    if split == .whole {
+                        let decoded = RequestPath(decoding: head.path)
+                        require(decoded == judgePath(head.path), "a path decodes once and never leaves the root",
+                                "path \(head.path): \(decoded), oracle: \(judgePath(head.path))")
+                    }
                     result.events.append(.head(head, headLength: headLength))
                     bufferStart += headLength
                     buffer.removeFirst(headLength)
