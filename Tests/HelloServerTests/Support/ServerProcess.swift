@@ -81,6 +81,11 @@ final class ServerProcess {
     var openDescriptors: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
+
+    /// How many threads the server runs (/proc/PID/task).
+    var threadCount: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? -1
+    }
     /// Whether the server has not exited yet (reaping it if it has).
     var isRunning: Bool { child.isRunning }
 
