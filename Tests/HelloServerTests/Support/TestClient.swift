@@ -83,6 +83,27 @@ final class TestClient {
         try (0..<count).map { _ in try readResponse(untilClose: false) }
     }
 
+    /// Reads everything until the server ends the connection (end of file or reset); returns
+    /// how many bytes came and whether it did end within the socket's receive timeout.
+    func drainUntilServerCloses() -> (bytes: Int, closed: Bool) {
+        var received = 0
+        var sink: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            do {
+                switch try socket.read(appendingTo: &sink, scratch: &scratch) {
+                case .bytes(let count):
+                    received += count
+                    sink.removeAll(keepingCapacity: true)
+                case .endOfFile: return (received, true)
+                case .wouldBlock: return (received, false)
+                }
+            } catch {
+                return (received, true)  // reset
+            }
+        }
+    }
+
     /// Whether the server closes the connection (EOF or reset) within `timeout` seconds.
     func isClosedByServer(within timeout: Double) throws -> Bool {
         try socket.setTimeouts(receive: timeout, send: nil)
