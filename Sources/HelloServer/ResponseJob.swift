@@ -29,17 +29,20 @@ enum ResponseJob {
         // cannot take everything now (the reactor then finishes and drops it).
         connection.output = context.outputBuffers.borrow()
         connection.outputSent = 0
-        let date = context.dates.line()
+        var date = context.dates.line()
         let count = connection.requests.count
         for (index, head) in connection.requests.enumerated() {
             let decision = context.router.route(head)
-            if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
+            if decision.delayMilliseconds > 0 {
+                Sleep.milliseconds(decision.delayMilliseconds)
+                date = context.dates.line()  // the answer is dated when it is sent, after the wait
+            }
             let isLast = index == count - 1 && connection.terminalError == nil
             // Checked after the sleep: a shutdown during a /sleep makes its answer say close.
             if isLast && context.isShuttingDown { connection.closeAfterResponses = true }
             let closes = decision.closesConnection || (isLast && connection.closeAfterResponses)
             let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
-            decision.response.encodeHead(into: &connection.output, dateLine: isLast ? context.dates.line() : date, connection: directive)
+            decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive)
             if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
             context.recordResponse(
                 peer: connection.peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), status: decision.response.status.code,

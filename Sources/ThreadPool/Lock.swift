@@ -16,11 +16,7 @@ final class Lock: @unchecked Sendable {
         precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
         condition = .allocate(capacity: 1)
         condition.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        precondition(pthread_cond_init(condition, &attributes) == 0, "pthread_cond_init failed")
-        pthread_condattr_destroy(&attributes)
+        precondition(pthread_cond_init(condition, nil) == 0, "pthread_cond_init failed")
     }
 
     deinit {
@@ -39,17 +35,6 @@ final class Lock: @unchecked Sendable {
     /// Releases the lock until signalled (or spuriously woken), then takes it again.
     func wait() {
         pthread_cond_wait(condition, mutex)
-    }
-
-    /// Like `wait()`, but gives up after `nanoseconds`; returns false on the time-out.
-    func wait(nanoseconds: UInt64) -> Bool {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let total = UInt64(now.tv_nsec) + nanoseconds % 1_000_000_000
-        var until = timespec(
-            tv_sec: now.tv_sec + Int(nanoseconds / 1_000_000_000) + Int(total / 1_000_000_000),
-            tv_nsec: Int(total % 1_000_000_000))
-        return pthread_cond_timedwait(condition, mutex, &until) == 0
     }
 
     func signal() { pthread_cond_signal(condition) }

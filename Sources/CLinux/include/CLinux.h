@@ -11,19 +11,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <pthread.h>
 
 /// accept4(2): accept with flags (SOCK_NONBLOCK, SOCK_CLOEXEC) in one call.
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 
-/// pthread_setname_np(3) on the calling thread; names longer than 15 bytes are cut.
-int clinux_set_thread_name(const char *name);
-
 /// pipe2(2) with O_CLOEXEC: a pipe whose ends do not leak into exec'd programs.
 int clinux_pipe_cloexec(int fds[2]);
-
-/// The calling thread's kernel thread id (gettid(2)).
-int clinux_gettid(void);
 
 static const int CLINUX_SOCK_NONBLOCK = SOCK_NONBLOCK;
 static const int CLINUX_SOCK_CLOEXEC = SOCK_CLOEXEC;
