@@ -2,7 +2,10 @@
 /// starts at the right byte; the body itself is discarded (no route here takes one).
 ///
 /// Invariant: `consume` never claims a byte beyond the body, and accepts at most
-/// `maxBodyBytes` decoded bytes; chunked framing is checked exactly (RFC 9112 §7.1).
+/// `maxBodyBytes` decoded bytes; chunked framing is checked exactly (RFC 9112 §7.1): each
+/// chunk-size line is `HEX [ chunk-ext ] CRLF`, each trailer line a field line, and the
+/// framing between two chunks' data (a size line with its extensions) or after the last
+/// chunk (its line and the trailers) is at most `maxFramingBytes`.
 public struct BodyDecoder: Sendable {
     /// What `consume` found.
     public enum Progress: Equatable, Sendable {
@@ -16,13 +19,14 @@ public struct BodyDecoder: Sendable {
     private enum State: Sendable, Equatable {
         case fixed(remaining: Int)
         case chunkSize(digits: Int, value: Int)
-        case chunkExtension
+        /// After the size's digits, up to the line's CR.
+        case chunkExtension(ChunkExtensionPosition)
         case chunkSizeLF
         case chunkData(remaining: Int)
         case chunkDataCR
         case chunkDataLF
-        case trailerLineStart
-        case trailerLine
+        /// In a trailer line; at `.start`, a CR begins the empty line that ends the trailers.
+        case trailerField(TrailerFieldPosition)
         case trailerLF(endsTrailers: Bool)
         case done
     }
@@ -65,7 +69,7 @@ public struct BodyDecoder: Sendable {
                 continue
             }
             framingBytes += 1
-            if framingBytes > Self.maxFramingBytes { return .failure(.malformedChunk) }
+            if framingBytes > Self.maxFramingBytes { return .failure(.chunkFramingTooLong) }
             if let error = step(bytes[index]) { return .failure(error) }
             index += 1
         }
@@ -84,8 +88,12 @@ public struct BodyDecoder: Sendable {
             }
             guard digits > 0 else { return .malformedChunk }
             return endOfChunkSize(value, next: byte)
-        case .chunkExtension:
-            if byte == ASCII.cr { state = .chunkSizeLF } else if byte < 0x20 && byte != ASCII.tab { return .malformedChunk }
+        case .chunkExtension(var position):
+            switch position.take(byte) {
+            case .more: state = .chunkExtension(position)
+            case .endOfLine: state = .chunkSizeLF
+            case .invalid: return .malformedChunk
+            }
         case .chunkSizeLF:
             guard byte == ASCII.lf else { return .malformedChunk }
             state = pendingChunk
@@ -98,14 +106,17 @@ public struct BodyDecoder: Sendable {
         case .chunkDataLF:
             guard byte == ASCII.lf else { return .malformedChunk }
             state = .chunkSize(digits: 0, value: 0)
-        case .trailerLineStart:
-            state = byte == ASCII.cr ? .trailerLF(endsTrailers: true) : .trailerLine
-            if byte == ASCII.lf || byte == 0 { return .malformedChunk }
-        case .trailerLine:
-            if byte == ASCII.cr { state = .trailerLF(endsTrailers: false) } else if byte == ASCII.lf || byte == 0 { return .malformedChunk }
+        case .trailerField(.start) where byte == ASCII.cr:
+            state = .trailerLF(endsTrailers: true)
+        case .trailerField(var position):
+            switch position.take(byte) {
+            case .more: state = .trailerField(position)
+            case .endOfLine: state = .trailerLF(endsTrailers: false)
+            case .invalid: return .malformedChunk
+            }
         case .trailerLF(let endsTrailers):
             guard byte == ASCII.lf else { return .malformedChunk }
-            state = endsTrailers ? .done : .trailerLineStart
+            state = endsTrailers ? .done : .trailerField(.start)
         case .fixed, .chunkData, .done:
             preconditionFailure("BodyDecoder.step called in a data state")
         }
@@ -114,21 +125,17 @@ public struct BodyDecoder: Sendable {
 
     private var pendingSize = 0
 
-    /// After the hex digits: extensions (`;...`, skipped), then CRLF.
+    /// After the hex digits: extensions (checked, then skipped), then CRLF.
     private mutating func endOfChunkSize(_ size: Int, next byte: UInt8) -> HTTPError? {
         decodedTotal += size
         if decodedTotal > maxBodyBytes { return .bodyTooLarge }
         pendingSize = size
-        switch byte {
-        case ASCII.cr: state = .chunkSizeLF
-        case ASCII.semicolon, ASCII.space, ASCII.tab: state = .chunkExtension
-        default: return .malformedChunk
-        }
-        return nil
+        state = .chunkExtension(.afterSize)
+        return step(byte)
     }
 
     /// The state after a size line: the chunk's data, or the trailers after the last chunk.
     private var pendingChunk: State {
-        pendingSize == 0 ? .trailerLineStart : .chunkData(remaining: pendingSize)
+        pendingSize == 0 ? .trailerField(.start) : .chunkData(remaining: pendingSize)
     }
 }

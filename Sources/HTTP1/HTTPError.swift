@@ -14,6 +14,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case nulByte
     case missingHost
     case duplicateHost
+    case invalidHost
     case invalidContentLength
     case conflictingContentLength
     case contentLengthWithTransferEncoding
@@ -26,6 +27,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case headerFieldsTooLarge
     case malformedChunk
     case chunkSizeTooLong
+    case chunkFramingTooLong
     case headerTimeout
     case bodyTimeout
 
@@ -55,6 +57,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nulByte: "NUL byte in request head"
         case .missingHost: "HTTP/1.1 request without Host header"
         case .duplicateHost: "more than one Host header"
+        case .invalidHost: "Host header is not host[:port] (a name, an IPv4 address or a bracketed IP literal, then an optional port of digits)"
         case .invalidContentLength: "Content-Length is not a non-empty string of digits"
         case .conflictingContentLength: "Content-Length given twice with different values"
         case .contentLengthWithTransferEncoding: "both Transfer-Encoding and Content-Length"
@@ -67,6 +70,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .headerFieldsTooLarge: "request head larger than the header limit"
         case .malformedChunk: "broken chunked framing"
         case .chunkSizeTooLong: "chunk size of more than 16 hex digits"
+        case .chunkFramingTooLong: "chunk-size line (with its extensions) or trailer section longer than 8192 bytes"
         case .headerTimeout: "request head not received in time"
         case .bodyTimeout: "request body not received in time"
         }

@@ -66,7 +66,8 @@ struct HeadBuilder: Sendable {
             let authorityEnd = (afterScheme..<range.upperBound).first {
                 bytes[$0] == ASCII.slash || bytes[$0] == ASCII.question
             } ?? range.upperBound
-            guard authorityEnd > afterScheme else { return nil }  // `http://` or `http:///x`: no host
+            // `uri-host [ ":" port ]` with a host (RFC 9110 §4.2.1): no userinfo, no empty host.
+            guard Authority.isValid(bytes, afterScheme..<authorityEnd, allowsEmptyHost: false) else { return nil }
             pathStart = authorityEnd
         }
         let queryStart = (pathStart..<range.upperBound).first { bytes[$0] == ASCII.question } ?? range.upperBound
@@ -95,22 +96,17 @@ struct HeadBuilder: Sendable {
         while valueStart < valueEnd && ASCII.isWhitespace(bytes[valueStart]) { valueStart += 1 }
         while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
         let value = valueStart..<valueEnd
-        // field-vchar, SP, HTAB and obs-text; every other control character is refused.
-        guard value.allSatisfy({ Self.isFieldValueByte(bytes[$0]) }) else {
-            return .malformedHeaderLine
-        }
+        guard value.allSatisfy({ ASCII.isFieldValueByte(bytes[$0]) }) else { return .malformedHeaderLine }
         return takeField(bytes, name: name, value: value, limits: limits)
-    }
-
-    private static func isFieldValueByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x20 && byte != 0x7F) || byte == ASCII.tab
     }
 
     private mutating func takeField(_ bytes: Span<UInt8>, name: Range<Int>, value: Range<Int>, limits: ParserLimits) -> HTTPError? {
         switch FieldName(bytes, name) {
         case .host:
             hostCount += 1
-            return hostCount > 1 ? .duplicateHost : nil
+            if hostCount > 1 { return .duplicateHost }
+            // RFC 9112 §3.2: a Host with an invalid value is 400, like a missing or doubled one.
+            return Authority.isValid(bytes, value, allowsEmptyHost: true) ? nil : .invalidHost
         case .contentLength:
             return takeContentLength(bytes, value, limits: limits)
         case .transferEncoding:

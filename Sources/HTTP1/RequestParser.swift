@@ -119,6 +119,9 @@ enum ASCII {
     static let slash: UInt8 = 0x2F
     static let comma: UInt8 = 0x2C
     static let semicolon: UInt8 = 0x3B
+    static let equals: UInt8 = 0x3D
+    static let quote: UInt8 = 0x22
+    static let backslash: UInt8 = 0x5C
     static let question: UInt8 = 0x3F
     static let asterisk: UInt8 = 0x2A
     static let zero: UInt8 = 0x30
@@ -137,6 +140,12 @@ enum ASCII {
     static func isVisible(_ byte: UInt8) -> Bool { byte >= 0x21 && byte <= 0x7E }
 
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= zero && byte <= nine }
+
+    /// field-vchar, SP, HTAB and obs-text (RFC 9110 §5.5): every byte of a field value but
+    /// the other control characters and DEL.
+    static func isFieldValueByte(_ byte: UInt8) -> Bool { (byte >= 0x20 && byte != 0x7F) || byte == tab }
 
     /// The value of a hexadecimal digit, either case.
     static func hexValue(_ byte: UInt8) -> UInt8? {

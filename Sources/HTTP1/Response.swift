@@ -28,7 +28,7 @@ public struct PreparedResponse: Sendable, Equatable {
 
 /// What the `Connection` header of a response says.
 public enum ConnectionDirective: Sendable, Equatable {
-    /// HTTP/1.1 persistence is the default: no header.
+    /// HTTP/1.1 persistence is the default: no `Connection` header.
     case persistent
     /// `Connection: keep-alive`, confirming an HTTP/1.0 client's request (what `ab -k` needs).
     case keepAlive
@@ -43,20 +43,44 @@ public enum ConnectionDirective: Sendable, Equatable {
     }
 }
 
-extension PreparedResponse {
-    private static let closeLine = Array("Connection: close\r\n\r\n".utf8)
-    private static let keepAliveLine = Array("Connection: keep-alive\r\n\r\n".utf8)
-    private static let endOfHead = Array("\r\n".utf8)
+/// The lines that end a response head, one set per `ConnectionDirective`, encoded once for the
+/// server's keep-alive timeout.
+///
+/// Invariant: every directive that keeps the connection open carries
+/// `Keep-Alive: timeout=N` (N = the timeout in whole seconds, rounded down, at least 1), so a
+/// client drops an idle connection before the server closes it and no request races the
+/// close; `close` carries `Connection: close` and no hint. Each set ends with the blank line.
+public struct ConnectionHeaderLines: Sendable, Equatable {
+    public let persistent: [UInt8]
+    public let keepAlive: [UInt8]
+    public let close: [UInt8]
+    /// N of `Keep-Alive: timeout=N`.
+    public let hintSeconds: Int
 
+    public init(keepAliveTimeout seconds: Double) {
+        hintSeconds = max(1, Int(min(seconds.rounded(.down), Double(Int32.max))))
+        let hint = "Keep-Alive: timeout=\(hintSeconds)\r\n"
+        persistent = Array("\(hint)\r\n".utf8)
+        keepAlive = Array("Connection: keep-alive\r\n\(hint)\r\n".utf8)
+        close = Array("Connection: close\r\n\r\n".utf8)
+    }
+
+    public func lines(for directive: ConnectionDirective) -> [UInt8] {
+        switch directive {
+        case .persistent: persistent
+        case .keepAlive: keepAlive
+        case .close: close
+        }
+    }
+}
+
+extension PreparedResponse {
     /// Appends the complete head, with `dateLine` (`Date: ...\r\n`) and the connection
-    /// header, to `buffer`; the body is sent after it (or not at all, for HEAD).
-    public func encodeHead(into buffer: inout [UInt8], dateLine: [UInt8], connection: ConnectionDirective) {
+    /// headers for `connection` from `lines`, to `buffer`; the body is sent after it (or not
+    /// at all, for HEAD).
+    public func encodeHead(into buffer: inout [UInt8], dateLine: [UInt8], connection: ConnectionDirective, lines: ConnectionHeaderLines) {
         buffer.append(contentsOf: head)
         buffer.append(contentsOf: dateLine)
-        switch connection {
-        case .persistent: buffer.append(contentsOf: Self.endOfHead)
-        case .keepAlive: buffer.append(contentsOf: Self.keepAliveLine)
-        case .close: buffer.append(contentsOf: Self.closeLine)
-        }
+        buffer.append(contentsOf: lines.lines(for: connection))
     }
 }

@@ -4,28 +4,40 @@ import LinuxIO
 import Synchronization
 import ThreadPool
 
-/// The access log: one Common Log Format line per response, written off the request path.
+/// The access log: one Common Log Format line per response, written off the request path, in
+/// the order the responses were sent.
 ///
-/// Invariant: a thread that records a line appends it to one of a few buffers picked by its
-/// thread id (an uncontended lock, no syscall); the reactor keeps its own buffer and hands
-/// it over at most once a second. A flusher thread writes everything at least once a second,
-/// and `stop()` writes the rest, so no line is lost at a clean exit.
+/// Invariant: a thread that records a line appends it to one of a few stripes picked by its
+/// thread id (an uncontended lock, no syscall) and numbers it, under that lock, from one
+/// shared counter, so each stripe holds its lines in number order. A flush reads the counter
+/// first and then takes every stripe: any line numbered below that watermark was appended
+/// under a stripe lock the flush takes later, so it is in hand. The flush writes those lines
+/// merged in number order and holds the rest back for the next flush; hence the file is in
+/// number order, the order the lines were recorded, which is the order the responses were
+/// sent (those of one connection in request order, since a connection's next request is
+/// parsed only after its previous responses are written). A flusher thread flushes at least
+/// once a second, and `stop()` writes everything, so no line is lost at a clean exit.
 public final class AccessLog: Sendable {
     /// A file's path, or `nil` for standard output.
     public let path: String?
-    private let descriptor: Locked<Int32>
-    private let stripes = (0..<8).map { _ in Stripe() }
+    /// The descriptor and the lines held back; held for a whole flush, so flushes never overlap.
+    private let output: Locked<Output>
+    private let stripes = (0..<8).map { _ in Locked(NumberedLines()) }
+    /// The number the next recorded line gets.
+    private let nextNumber = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
     private let flusher = Locked<JoinableThread?>(nil)
 
-    private final class Stripe: Sendable {
-        let buffer = Locked<[UInt8]>([])
+    private struct Output {
+        var descriptor: Int32
+        /// Lines numbered at or above an earlier flush's watermark, in number order.
+        var heldBack = NumberedLines()
     }
 
     /// Opens `path` for appending, or uses standard output for `-`.
     public init(path: String) throws(AccessLogError) {
         self.path = path == "-" ? nil : path
-        descriptor = Locked(try Self.open(self.path))
+        output = Locked(Output(descriptor: try Self.open(self.path)))
     }
 
     private static func open(_ path: String?) throws(AccessLogError) -> Int32 {
@@ -39,9 +51,9 @@ public final class AccessLog: Sendable {
     public func reopen() {
         guard let path, let fresh = try? Self.open(path) else { return }
         flush()
-        let old = descriptor.withLock { fd in
-            let old = fd
-            fd = fresh
+        let old = output.withLock { output in
+            let old = output.descriptor
+            output.descriptor = fresh
             return old
         }
         Glibc.close(old)
@@ -85,36 +97,40 @@ public final class AccessLog: Sendable {
         return firstLine.isEmpty ? "-" : escape(firstLine)
     }
 
-    /// Records a line from any thread.
+    /// Records a line from any thread, as its response is sent.
     func record(_ line: String) {
         let hash = UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) &* 0x9E37_79B9_7F4A_7C15
-        stripes[Int(hash >> 61) % stripes.count].buffer.withLock { $0.append(contentsOf: line.utf8) }
+        stripes[Int(hash >> 61) % stripes.count].withLock { lines in
+            // Numbered under the stripe's lock: see the type's invariant.
+            lines.append(line.utf8, number: nextNumber.add(1, ordering: .sequentiallyConsistent).oldValue)
+        }
     }
 
-    /// Takes a whole buffer of lines at once (the reactor's, once a second).
-    func submit(_ lines: inout [UInt8]) {
-        guard !lines.isEmpty else { return }
-        stripes[0].buffer.withLock { $0.append(contentsOf: lines) }
-        lines.removeAll(keepingCapacity: true)
-    }
-
-    /// Writes every buffered line now.
+    /// Writes every line recorded so far whose predecessors are all in hand (at a clean exit,
+    /// when no thread records any more, that is every line).
     func flush() {
-        for stripe in stripes {
-            let bytes = stripe.buffer.withLock { buffer -> [UInt8] in
-                defer { buffer.removeAll(keepingCapacity: true) }
-                return buffer
+        output.withLock { output in
+            let watermark = nextNumber.load(ordering: .sequentiallyConsistent)
+            var sources = [output.heldBack]
+            for stripe in stripes {
+                sources.append(stripe.withLock { lines in
+                    defer { lines.removeAll() }
+                    return lines
+                })
             }
-            guard !bytes.isEmpty else { continue }
-            descriptor.withLock { fd in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { return }
-                    offset += written
-                }
-            }
+            var ready: [UInt8] = []
+            output.heldBack = NumberedLines.merge(sources, below: watermark, into: &ready)
+            Self.write(ready, to: output.descriptor)
+        }
+    }
+
+    private static func write(_ bytes: [UInt8], to fd: Int32) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
         }
     }
 
@@ -145,4 +161,51 @@ public struct AccessLogError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "cannot open access log \(path): \(reason)" }
+}
+
+/// Access log lines, each with its number, in the order they were appended.
+///
+/// Invariant: `ends[i]` is where line `i`'s bytes end in `bytes` (line `i` starts where line
+/// `i - 1` ends), and `numbers[i]` is its number.
+struct NumberedLines {
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private var numbers: [Int] = []
+
+    var isEmpty: Bool { ends.isEmpty }
+
+    mutating func append(_ line: some Collection<UInt8>, number: Int) {
+        bytes.append(contentsOf: line)
+        ends.append(bytes.count)
+        numbers.append(number)
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        numbers.removeAll(keepingCapacity: true)
+    }
+
+    private func range(_ index: Int) -> Range<Int> { (index == 0 ? 0 : ends[index - 1])..<ends[index] }
+
+    /// Merges `sources` (each in number order) by number: lines numbered below `watermark`
+    /// are appended to `ready`, the others returned, still in number order.
+    static func merge(_ sources: [NumberedLines], below watermark: Int, into ready: inout [UInt8]) -> NumberedLines {
+        var later = NumberedLines()
+        var cursors = [Int](repeating: 0, count: sources.count)
+        while true {
+            var best = -1
+            for (index, source) in sources.enumerated() where cursors[index] < source.numbers.count {
+                if best < 0 || source.numbers[cursors[index]] < sources[best].numbers[cursors[best]] { best = index }
+            }
+            guard best >= 0 else { return later }
+            let source = sources[best], line = cursors[best]
+            cursors[best] += 1
+            if source.numbers[line] < watermark {
+                ready.append(contentsOf: source.bytes[source.range(line)])
+            } else {
+                later.append(source.bytes[source.range(line)], number: source.numbers[line])
+            }
+        }
+    }
 }

@@ -25,9 +25,14 @@ final class Connection: @unchecked Sendable {
 
     /// Which deadline applies while reading.
     enum ReadPhase {
+        /// A new connection that has sent no byte yet: `--header-timeout` from acceptance,
+        /// then a silent close, as nginx does: a browser's spare preconnected socket must not
+        /// be given a 408 that it would read as the answer to its next request.
+        case unused
         /// Between requests on a kept-alive connection: `--keep-alive-timeout`, then silence.
         case idle
-        /// A request head is due: `--header-timeout` from its first byte (or from acceptance).
+        /// A request head is due: `--header-timeout` from its first byte (or, on a new
+        /// connection, from acceptance), then 408.
         case head
         /// A body is being read: each read must come within `--header-timeout`.
         case body
@@ -44,7 +49,7 @@ final class Connection: @unchecked Sendable {
     var state = State.reading {
         didSet { gauges.move(from: Self.category(oldValue, phase), to: category) }
     }
-    var phase = ReadPhase.head {
+    var phase = ReadPhase.unused {
         didSet { gauges.move(from: Self.category(state, oldValue), to: category) }
     }
     /// The stamp of the one timer currently armed for this connection; older ones are stale.

@@ -40,6 +40,8 @@ struct OneShotExchange {
         switch readRequest(socket, deadline: .after(seconds: timeout)) {
         case .closed:
             return
+        case .unused:
+            context.stats.unusedTimeouts.add()
         case .failed(let error):
             respond(socket, with: PreparedResponse(error: error), omitBody: false)
             if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
@@ -59,6 +61,10 @@ struct OneShotExchange {
     private enum ReadOutcome {
         /// The client left or sent nothing before shutdown: close without a word.
         case closed
+        /// Not a byte within `--header-timeout`: close without a word, as nginx does (a
+        /// browser's spare preconnected socket must not get a 408 it would take for the
+        /// answer to its next request).
+        case unused
         case failed(HTTPError)
         /// A head, with `bodyUnread` when an `Expect: 100-continue` body was not read.
         case request(RequestHead, bodyUnread: Bool)
@@ -85,7 +91,7 @@ struct OneShotExchange {
             case .needMoreData:
                 switch receive(socket, until: deadline, closeOnShutdown: buffer.isEmpty) {
                 case .data: continue
-                case .timedOut: return .failed(.headerTimeout)
+                case .timedOut: return buffer.isEmpty ? .unused : .failed(.headerTimeout)
                 case .closed: return .closed
                 }
             }
@@ -160,7 +166,7 @@ struct OneShotExchange {
     private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {
         var head: [UInt8] = []
         head.reserveCapacity(response.head.count + 64)
-        response.encodeHead(into: &head, dateLine: context.dates.line(), connection: .close)
+        response.encodeHead(into: &head, dateLine: context.dates.line(), connection: .close, lines: context.connectionLines)
         _ = ResponseWriter.writeAll(socket, head, omitBody ? [] : response.body)
     }
 }

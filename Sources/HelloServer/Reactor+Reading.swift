@@ -46,6 +46,8 @@ extension Reactor {
     /// Parses `count` new bytes from `scratch` together with what the connection buffered.
     private func ingest(_ connection: Connection, _ count: Int) {
         let wasIdle = connection.phase == .idle
+        // The first bytes: the head deadline keeps running from acceptance, and now ends in 408.
+        if connection.phase == .unused { connection.phase = .head }
         let bodyBefore = connection.body != nil
         if connection.buffer.isEmpty {
             // Fast path: parse straight from the read buffer; keep only an unfinished tail.
@@ -165,22 +167,27 @@ extension Reactor {
         connection.outputSent = 0
         connection.closeAfterResponses = true
         let response = PreparedResponse(error: error)
-        response.encodeHead(into: &connection.output, dateLine: context.dates.line(), connection: .close)
+        response.encodeHead(into: &connection.output, dateLine: context.dates.line(), connection: .close, lines: context.connectionLines)
         connection.output.append(contentsOf: response.body)
-        context.stats.recordResponse(status: response.status.code, bodyBytes: response.body.count)
-        if context.accessLog != nil {
-            let buffered = connection.buffer
-            let requestLine = switch error {
-            case .headerTimeout: AccessLog.quotedRequestLine(buffered.span)
-            case .bodyTimeout: connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
-            default: connection.failedRequestLine
-            }
-            accessLines.append(contentsOf: AccessLog.line(
-                host: connection.peer?.host ?? "-", time: context.dates.commonLogTime(), escapedRequestLine: requestLine,
-                status: response.status.code, bodyBytes: response.body.count).utf8)
-        }
+        context.recordResponse(
+            peer: connection.peer, escapedRequestLine: requestLine(refusedWith: error, connection), status: response.status.code,
+            bodyBytes: response.body.count)
         connection.state = .writing
         requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
         flush(connection)
+    }
+
+    /// What the access log shows as the request line of a request refused with `error`.
+    private func requestLine(refusedWith error: HTTPError, _ connection: Connection) -> String {
+        switch error {
+        case .headerTimeout:
+            // A local reference for the span (the property's storage may not be borrowed).
+            let buffered = connection.buffer
+            return AccessLog.quotedRequestLine(buffered.span)
+        case .bodyTimeout:
+            return connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
+        default:
+            return connection.failedRequestLine
+        }
     }
 }

@@ -40,9 +40,6 @@ final class Reactor {
     var acceptPauses = 0
     var stopping = false
     let gauges = ConnectionGauges()
-    /// Access log lines of responses the reactor wrote itself, handed over once a second.
-    var accessLines: [UInt8] = []
-    var accessLinesSubmitted: UInt64 = 0
 
     init(context: ServerContext, listener: consuming Socket) throws(Errno) {
         self.context = context
@@ -79,23 +76,15 @@ final class Reactor {
             expireTimers()
             publishStats(events: count)
         }
-        context.accessLog?.submit(&accessLines)
     }
 
     /// Copies the reactor's own numbers into the shared stats: a few relaxed stores per loop
-    /// iteration, nothing per request; access log lines go over once a second.
+    /// iteration, nothing per request.
     private func publishStats(events count: Int) {
         let stats = context.stats
         stats.loopIterations.add()
         stats.events.add(count)
         for index in gauges.counts.indices { stats.connections[index].set(gauges.counts[index]) }
-        if let accessLog = context.accessLog, !accessLines.isEmpty {
-            let now = Deadline.now.nanoseconds
-            if now - accessLinesSubmitted >= 1_000_000_000 {
-                accessLog.submit(&accessLines)
-                accessLinesSubmitted = now
-            }
-        }
     }
 
     private func dispatch(_ token: UInt64, _ ready: EpollEvents) {
@@ -192,7 +181,7 @@ final class Reactor {
             return
         }
         // For a new connection the head deadline runs from acceptance (CONTRACT.md).
-        connection.phase = .head
+        connection.phase = .unused
         requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
     }
 
@@ -236,9 +225,7 @@ final class Reactor {
     /// How long epoll_wait may sleep: until the nearest deadline (-1: none). Computed without
     /// building an array, since it runs on every loop iteration.
     private func timeoutMilliseconds() -> Int32 {
-        // Access log lines the reactor holds must reach the log within a second, traffic or not.
-        let accessLogDue = accessLines.isEmpty ? nil : accessLinesSubmitted + 1_000_000_000
-        let candidates: InlineArray<5, UInt64?> = [requestTimers.next, idleTimers.next, lingerTimers.next, resumeAcceptingAt, accessLogDue]
+        let candidates: InlineArray<4, UInt64?> = [requestTimers.next, idleTimers.next, lingerTimers.next, resumeAcceptingAt]
         var nearest = UInt64.max
         for index in candidates.indices {
             if let candidate = candidates[index], candidate < nearest { nearest = candidate }
@@ -260,6 +247,9 @@ final class Reactor {
         for (slot, stamp, kind) in due {
             guard let connection = live(slot, stamp) else { continue }
             switch (kind, connection.state) {
+            case (.request, .reading) where connection.phase == .unused:
+                context.stats.unusedTimeouts.add()
+                close(connection)  // not a byte since acceptance: no 408, no access log line
             case (.request, .reading):
                 context.stats.headTimeouts.add()
                 respondWithError(connection, connection.phase == .body ? .bodyTimeout : .headerTimeout)

@@ -42,7 +42,7 @@ enum ResponseJob {
             if isLast && context.isShuttingDown { connection.closeAfterResponses = true }
             let closes = decision.closesConnection || (isLast && connection.closeAfterResponses)
             let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
-            decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive)
+            decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
             if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
             context.recordResponse(
                 peer: connection.peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), status: decision.response.status.code,
@@ -54,7 +54,7 @@ enum ResponseJob {
         }
         if let error = connection.terminalError {
             let response = PreparedResponse(error: error)
-            response.encodeHead(into: &connection.output, dateLine: date, connection: .close)
+            response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
             connection.output.append(contentsOf: response.body)
             context.recordResponse(
                 peer: connection.peer, escapedRequestLine: connection.failedRequestLine, status: response.status.code,

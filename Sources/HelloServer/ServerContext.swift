@@ -18,11 +18,14 @@ final class ServerContext: Sendable {
     let shutdownEvent: EventFD
     let stats = ServerStats()
     let outputBuffers = OutputBuffers()
+    /// The `Connection` and `Keep-Alive` lines that end every response head, encoded once.
+    let connectionLines: ConnectionHeaderLines
     let accessLog: AccessLog?
     private let shuttingDown = Atomic<Bool>(false)
 
     init(configuration: Configuration, logger: Logger, accessLog: AccessLog?, statusPages: Bool) throws(ServerError) {
         self.configuration = configuration
+        connectionLines = ConnectionHeaderLines(keepAliveTimeout: configuration.keepAliveTimeout)
         self.logger = logger
         self.accessLog = accessLog
         do {
@@ -64,7 +67,7 @@ final class ServerContext: Sendable {
         accessLog?.stop()
     }
 
-    /// Counts a response and writes its access log line (from any thread but the reactor).
+    /// Counts a response and records its access log line (from any thread, as it is sent).
     /// `escapedRequestLine` is only evaluated when the access log is on.
     func recordResponse(peer: SocketAddress?, escapedRequestLine: @autoclosure () -> String, status: Int, bodyBytes: Int) {
         stats.recordResponse(status: status, bodyBytes: bodyBytes)

@@ -69,6 +69,8 @@ final class ServerStats: Sendable {
     let acceptPausesAtLimit = Counter()
     let acceptPausesOutOfDescriptors = Counter()
     let headTimeouts = Counter()
+    /// New connections closed silently after `--header-timeout` without having sent a byte.
+    let unusedTimeouts = Counter()
     let idleTimeouts = Counter()
     let writeTimeouts = Counter()
     let connections = ConnectionCategory.allCases.map { _ in Counter() }

@@ -36,9 +36,10 @@ struct StatusReport {
             let perWake = iterations == 0 ? 0 : Double(stats.events.current) / Double(iterations)
             lines.append("reactor: \(iterations) loop iterations, \(format(perWake)) events per wake-up")
         }
-        lines.append("timeouts: \(stats.headTimeouts.current) request (408), \(stats.idleTimeouts.current) idle keep-alive, "
-            + "\(stats.writeTimeouts.current) write")
-        lines.append("time queued for a worker: \(histogramSummary(stats.queueWait)); time in a worker: \(histogramSummary(stats.workerTime))")
+        lines.append("timeouts: \(stats.headTimeouts.current) request (408), \(stats.unusedTimeouts.current) unused connection, "
+            + "\(stats.idleTimeouts.current) idle keep-alive, \(stats.writeTimeouts.current) write")
+        lines.append("jobs (a connection's complete requests, handed over together): time queued for a worker: "
+            + "\(histogramSummary(stats.queueWait)); time in a worker: \(histogramSummary(stats.workerTime))")
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -62,6 +63,7 @@ struct StatusReport {
         ])
         metric("timeouts_total", "counter", "Deadlines that fired.", [
             ("{kind=\"request\"}", String(stats.headTimeouts.current)),
+            ("{kind=\"unused\"}", String(stats.unusedTimeouts.current)),
             ("{kind=\"idle\"}", String(stats.idleTimeouts.current)),
             ("{kind=\"write\"}", String(stats.writeTimeouts.current)),
         ])
@@ -77,8 +79,11 @@ struct StatusReport {
             metric("queue_depth", "gauge", "Jobs waiting for a worker.", single(pool.queued))
             metric("queue_oldest_age_seconds", "gauge", "Age of the oldest job waiting for a worker.", [("", format(pool.oldestSeconds))])
         }
-        histogram("queue_wait_seconds", "Time a request waited for a worker.", stats.queueWait, into: &out)
-        histogram("worker_seconds", "Time a worker spent on a job.", stats.workerTime, into: &out)
+        // A job is what one hand-off gives a worker: in epoll mode all the complete requests a
+        // connection had (a pipelined batch is one job), in pool mode one connection.
+        histogram("job_queue_wait_seconds", "Time a job (one connection's complete requests, handed over together) waited for a worker.",
+                  stats.queueWait, into: &out)
+        histogram("job_worker_seconds", "Time a worker spent on a job (one connection's complete requests).", stats.workerTime, into: &out)
         return out
     }
 

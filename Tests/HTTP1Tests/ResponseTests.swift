@@ -7,6 +7,8 @@ import Testing
 @Suite("Responses")
 struct ResponseTests {
     static let dateLine = bytes("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n")
+    /// For a 5 s keep-alive timeout, the server's default.
+    static let lines = ConnectionHeaderLines(keepAliveTimeout: 5)
 
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
@@ -45,15 +47,15 @@ struct ResponseTests {
 
     // MARK: encodeHead
 
-    @Test("encodeHead adds the date line, the Connection header the directive asks for, and the blank line", arguments: [
-        (ConnectionDirective.persistent, ""),
-        (.keepAlive, "Connection: keep-alive\r\n"),
+    @Test("encodeHead adds the date line, the Connection header the directive asks for, the Keep-Alive hint when the connection stays open, and the blank line", arguments: [
+        (ConnectionDirective.persistent, "Keep-Alive: timeout=5\r\n"),
+        (.keepAlive, "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n"),
         (.close, "Connection: close\r\n"),
     ])
     func encodeHead(directive: ConnectionDirective, connectionLine: String) {
         let response = PreparedResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: bytes("hi"))
         var buffer: [UInt8] = []
-        response.encodeHead(into: &buffer, dateLine: Self.dateLine, connection: directive)
+        response.encodeHead(into: &buffer, dateLine: Self.dateLine, connection: directive, lines: Self.lines)
         let expected = "HTTP/1.1 200 OK\r\nServer: hello-server\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n"
             + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" + connectionLine + "\r\n"
         #expect(Self.text(buffer) == expected)
@@ -68,7 +70,7 @@ struct ResponseTests {
     func encodeHeadAppends() {
         let response = PreparedResponse(status: .ok, contentType: "text/plain", body: [])
         var buffer = bytes("previous response bytes")
-        response.encodeHead(into: &buffer, dateLine: Self.dateLine, connection: .close)
+        response.encodeHead(into: &buffer, dateLine: Self.dateLine, connection: .close, lines: Self.lines)
         #expect(Self.text(buffer).hasPrefix("previous response bytesHTTP/1.1 200 OK\r\n"))
         #expect(Self.text(buffer).hasSuffix("Connection: close\r\n\r\n"))
         #expect(Self.text(buffer).contains("\r\nContent-Length: 0\r\n"))
@@ -78,8 +80,19 @@ struct ResponseTests {
     func withHTTPDate() {
         let response = PreparedResponse(status: .ok, contentType: "text/plain", body: bytes("x"))
         var buffer: [UInt8] = []
-        response.encodeHead(into: &buffer, dateLine: bytes("Date: \(HTTPDate.format(epochSeconds: 0))\r\n"), connection: .persistent)
-        #expect(Self.text(buffer).hasSuffix("Content-Length: 1\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n"))
+        response.encodeHead(into: &buffer, dateLine: bytes("Date: \(HTTPDate.format(epochSeconds: 0))\r\n"), connection: .persistent, lines: Self.lines)
+        #expect(Self.text(buffer).hasSuffix("Content-Length: 1\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nKeep-Alive: timeout=5\r\n\r\n"))
+    }
+
+    @Test("Keep-Alive: timeout=N is the keep-alive timeout in whole seconds, rounded down, at least 1", arguments: [
+        (5.0, 5), (5.9, 5), (1.0, 1), (0.5, 1), (0.001, 1), (0.0, 1), (30.25, 30), (86_400, 86_400),
+    ])
+    func keepAliveHint(timeout: Double, seconds: Int) {
+        let lines = ConnectionHeaderLines(keepAliveTimeout: timeout)
+        #expect(lines.hintSeconds == seconds)
+        #expect(Self.text(lines.persistent) == "Keep-Alive: timeout=\(seconds)\r\n\r\n")
+        #expect(Self.text(lines.keepAlive) == "Connection: keep-alive\r\nKeep-Alive: timeout=\(seconds)\r\n\r\n")
+        #expect(Self.text(lines.close) == "Connection: close\r\n\r\n", "no hint on a response after which the server closes")
     }
 
     // MARK: Errors
@@ -87,10 +100,11 @@ struct ResponseTests {
     static let allErrors: [(HTTPError, Int)] = [
         (.malformedRequestLine, 400), (.invalidTarget, 400), (.unsupportedVersion, 505), (.malformedHeaderLine, 400),
         (.whitespaceBeforeColon, 400), (.obsoleteLineFolding, 400), (.bareCarriageReturn, 400), (.nulByte, 400),
-        (.missingHost, 400), (.duplicateHost, 400), (.invalidContentLength, 400), (.conflictingContentLength, 400),
+        (.missingHost, 400), (.duplicateHost, 400), (.invalidHost, 400), (.invalidContentLength, 400), (.conflictingContentLength, 400),
         (.contentLengthWithTransferEncoding, 400), (.transferEncodingNotEndingInChunked, 400), (.chunkedTwice, 400),
         (.transferEncodingInHTTP10, 400), (.unsupportedTransferCoding, 501), (.bodyTooLarge, 413),
         (.requestLineTooLong, 414), (.headerFieldsTooLarge, 431), (.malformedChunk, 400), (.chunkSizeTooLong, 400),
+        (.chunkFramingTooLong, 400),
         (.headerTimeout, 408), (.bodyTimeout, 408),
     ]
 
@@ -175,14 +189,14 @@ struct ResponseTests {
     }
 
     @Test("parsed heads give the contract's Connection header", arguments: [
-        ("GET / HTTP/1.1\r\nHost: h\r\n\r\n", ""),
+        ("GET / HTTP/1.1\r\nHost: h\r\n\r\n", "Keep-Alive: timeout=5\r\n"),
         ("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", "Connection: close\r\n"),
         ("GET / HTTP/1.0\r\n\r\n", "Connection: close\r\n"),
-        ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "Connection: keep-alive\r\n"),
+        ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n"),
     ])
     func parsedHeads(request: String, line: String) {
         let directive: ConnectionDirective = switch line {
-        case "": .persistent
+        case "Keep-Alive: timeout=5\r\n": .persistent
         case "Connection: close\r\n": .close
         default: .keepAlive
         }
@@ -190,7 +204,7 @@ struct ResponseTests {
         let chosen = ConnectionDirective.forResponse(to: head, serverKeepsOpen: true)
         #expect(chosen == directive)
         var buffer: [UInt8] = []
-        PreparedResponse(status: .ok, contentType: "text/plain", body: []).encodeHead(into: &buffer, dateLine: Self.dateLine, connection: chosen)
+        PreparedResponse(status: .ok, contentType: "text/plain", body: []).encodeHead(into: &buffer, dateLine: Self.dateLine, connection: chosen, lines: Self.lines)
         #expect(Self.text(buffer).hasSuffix("GMT\r\n" + line + "\r\n"))
     }
 }

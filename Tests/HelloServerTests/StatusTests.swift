@@ -60,7 +60,7 @@ struct StatusTests {
             for other in ["1xx", "3xx", "5xx"] { #expect(metrics.value("hello_responses_total", ["class": other]) == 0) }
             #expect(metrics.value("hello_sent_body_bytes_total") == Double(bytesCounted))
             #expect(metrics.value("hello_accepted_connections_total") == Double(known + before + 1), "this connection included")
-            for kind in ["request", "idle", "write"] { #expect(metrics.value("hello_timeouts_total", ["kind": kind]) == 0) }
+            for kind in ["request", "unused", "idle", "write"] { #expect(metrics.value("hello_timeouts_total", ["kind": kind]) == 0) }
             #expect((metrics.value("hello_uptime_seconds") ?? 0) > 0)
             Self.checkShape(metrics, mode: mode)
         }
@@ -79,7 +79,7 @@ struct StatusTests {
             guard text.contains(expected) else { return false }
             #expect(text.hasPrefix("hello-server status\nmode: \(mode.rawValue), uptime: "), "\(text)")
             #expect(text.contains("accepted: \(known + fetches + 1) connections; accept paused 0 times"), "\(text)")
-            #expect(text.contains("timeouts: 0 request (408), 0 idle keep-alive, 0 write"), "\(text)")
+            #expect(text.contains("timeouts: 0 request (408), 0 unused connection, 0 idle keep-alive, 0 write"), "\(text)")
             if mode == .blocking {
                 #expect(text.contains("workers: 1 (the accept loop's own thread)"), "\(text)")
             } else {
@@ -209,15 +209,15 @@ struct StatusTests {
         let first = try PrometheusText(parsing: server.exchange(Self.request("/metrics")).bodyText)
         for _ in 0..<5 { #expect(try server.exchange(Self.request("/")).status == 200) }
         let second = try PrometheusText(parsing: server.exchange(Self.request("/metrics")).bodyText)
-        let queued = (first.value("hello_queue_wait_seconds_count") ?? -100, second.value("hello_queue_wait_seconds_count") ?? -100)
+        let queued = (first.value("hello_job_queue_wait_seconds_count") ?? -100, second.value("hello_job_queue_wait_seconds_count") ?? -100)
         // Each job is counted as a worker takes it, before the response: the 5 requests and
         // the second fetch.
-        #expect(queued.1 - queued.0 == 6, "hello_queue_wait_seconds_count went from \(queued.0) to \(queued.1)")
+        #expect(queued.1 - queued.0 == 6, "hello_job_queue_wait_seconds_count went from \(queued.0) to \(queued.1)")
         #expect(queued.0 >= 1)
-        let worked = (first.value("hello_worker_seconds_count") ?? -100, second.value("hello_worker_seconds_count") ?? -100)
-        #expect((5...6).contains(worked.1 - worked.0), "hello_worker_seconds_count went from \(worked.0) to \(worked.1)")
-        #expect((second.value("hello_worker_seconds_sum") ?? 0) > 0)
-        #expect((second.value("hello_queue_wait_seconds_sum") ?? -1) >= (first.value("hello_queue_wait_seconds_sum") ?? 0))
+        let worked = (first.value("hello_job_worker_seconds_count") ?? -100, second.value("hello_job_worker_seconds_count") ?? -100)
+        #expect((5...6).contains(worked.1 - worked.0), "hello_job_worker_seconds_count went from \(worked.0) to \(worked.1)")
+        #expect((second.value("hello_job_worker_seconds_sum") ?? 0) > 0)
+        #expect((second.value("hello_job_queue_wait_seconds_sum") ?? -1) >= (first.value("hello_job_queue_wait_seconds_sum") ?? 0))
         #expect(second.value("hello_workers", ["state": "busy"]).map { $0 >= 1 && $0 <= 4 } == true, "the fetch itself is in a worker")
         #expect(second.value("hello_queue_depth") == 0)
     }
@@ -229,7 +229,7 @@ struct StatusTests {
         let metrics = try PrometheusText(parsing: server.exchange(Self.request("/metrics")).bodyText)
         #expect(metrics.family("hello_workers") == nil)
         #expect(metrics.family("hello_connections") == nil)
-        #expect(metrics.value("hello_queue_wait_seconds_count") == 0)
+        #expect(metrics.value("hello_job_queue_wait_seconds_count") == 0)
     }
 
     // MARK: The checker itself
@@ -335,7 +335,7 @@ struct StatusTests {
             ("hello_uptime_seconds", .gauge), ("hello_requests_total", .counter), ("hello_responses_total", .counter),
             ("hello_sent_body_bytes_total", .counter), ("hello_accepted_connections_total", .counter),
             ("hello_accept_pauses_total", .counter), ("hello_timeouts_total", .counter),
-            ("hello_queue_wait_seconds", .histogram), ("hello_worker_seconds", .histogram),
+            ("hello_job_queue_wait_seconds", .histogram), ("hello_job_worker_seconds", .histogram),
         ]
         for (name, type) in everywhere { #expect(metrics.family(name)?.type == type, "\(name) as a \(type)") }
         let epollOnly = ["hello_connections", "hello_reactor_loop_iterations_total", "hello_reactor_events_total"]

@@ -7,6 +7,7 @@ let page = PreparedResponse(
     status: .ok, contentType: "text/html; charset=utf-8",
     body: Array(repeating: UInt8(ascii: "x"), count: 150))
 let dateLine = Array("Date: Sun, 22 Nov 2026 10:00:00 GMT\r\n".utf8)
+let connectionLines = ConnectionHeaderLines(keepAliveTimeout: 5)
 
 let perResponse: [BenchmarkMetric] = [.instructions, .mallocCountTotal, .throughput, .wallClock]
 
@@ -20,7 +21,7 @@ let benchmarks: @Sendable () -> Void = {
             output.reserveCapacity(4096)
             for _ in benchmark.scaledIterations {
                 output.removeAll(keepingCapacity: true)
-                page.encodeHead(into: &output, dateLine: dateLine, connection: directive)
+                page.encodeHead(into: &output, dateLine: dateLine, connection: directive, lines: connectionLines)
                 output.append(contentsOf: page.body)
                 blackHole(output.count)
             }
@@ -34,7 +35,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             output.removeAll(keepingCapacity: true)
             for _ in 0..<16 {
-                page.encodeHead(into: &output, dateLine: dateLine, connection: .persistent)
+                page.encodeHead(into: &output, dateLine: dateLine, connection: .persistent, lines: connectionLines)
                 output.append(contentsOf: page.body)
             }
             blackHole(output.count)

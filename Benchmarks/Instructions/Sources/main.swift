@@ -29,6 +29,7 @@ let page = PreparedResponse(
     status: .ok, contentType: "text/html; charset=utf-8",
     body: Array(repeating: UInt8(ascii: "x"), count: 150))
 let dateLine = Array("Date: Sun, 22 Nov 2026 10:00:00 GMT\r\n".utf8)
+let connectionLines = ConnectionHeaderLines(keepAliveTimeout: 5)
 
 @inline(never)
 func parseAll(_ bytes: [UInt8], parser: inout RequestParser) -> Int {
@@ -65,7 +66,7 @@ case "parse-pipelined16":
 case "encode-response":
     for _ in 0..<count {
         output.removeAll(keepingCapacity: true)
-        page.encodeHead(into: &output, dateLine: dateLine, connection: .persistent)
+        page.encodeHead(into: &output, dateLine: dateLine, connection: .persistent, lines: connectionLines)
         output.append(contentsOf: page.body)
         sink(output.count)
     }
