@@ -43,15 +43,17 @@ struct OneShotExchange {
         case .unused:
             context.stats.unusedTimeouts.add()
         case .failed(let error):
-            respond(socket, with: PreparedResponse(error: error), omitBody: false)
             if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
+            // Recorded before the write: once the client has its answer it may send the next
+            // request, whose line must come after this one (CONTRACT.md: send order).
             record(peer, escapedRequestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
+            respond(socket, with: PreparedResponse(error: error), omitBody: false)
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
-            respond(socket, with: decision.response, omitBody: decision.omitBody)
             record(peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), decision.response, omitBody: decision.omitBody)
+            respond(socket, with: decision.response, omitBody: decision.omitBody)
             if bodyUnread || !buffer.isEmpty {
                 LingeringClose.finish(socket, timeout: timeout)
             }

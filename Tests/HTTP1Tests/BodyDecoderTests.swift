@@ -2,8 +2,10 @@ import HTTP1
 import Testing
 
 /// BodyDecoder: Content-Length and chunked bodies (RFC 9112 §6.3, §7.1) are consumed exactly,
-/// within `--max-body-bytes`; broken chunked framing is 400, a chunk size of more than 16 hex
-/// digits 400, a decoded total over the limit 413.
+/// within `--max-body-bytes`; broken chunked framing is 400 (a chunk-size line is
+/// `HEX [ chunk-ext ] CRLF`, a trailer line a field line), a chunk size of more than 16 hex
+/// digits 400, a size line or trailer section past 8192 bytes 400, a decoded total over the
+/// limit 413.
 @Suite("Body decoder")
 struct BodyDecoderTests {
     /// The bytes of the next request, which must never be consumed as body.
@@ -117,6 +119,18 @@ struct BodyDecoderTests {
         ChunkedCase("two trailers", "3\r\nabc\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n", 3),
         ChunkedCase("extension and trailers", "3;x\r\nabc\r\n0;y=z\r\nX: 1\r\n\r\n", 3),
         ChunkedCase("data with CR LF inside", "4\r\n\r\n\r\n\r\n0\r\n\r\n", 4),
+        // RFC 9112 §7.1.1: *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
+        ChunkedCase("BWS around = and ;", "5 ; a = b ;c\t=\td\r\nhello\r\n0\r\n\r\n", 5),
+        ChunkedCase("several extensions", "5;a;b=c;d=\"e\";f\r\nhello\r\n0\r\n\r\n", 5),
+        ChunkedCase("quoted value with an escaped quote", "5;a=\"x\\\"y\"\r\nhello\r\n0\r\n\r\n", 5),
+        ChunkedCase("quoted value with spaces, ; and =", "5;a=\"b c; d=e\"\r\nhello\r\n0\r\n\r\n", 5),
+        ChunkedCase("empty quoted value", "5;a=\"\"\r\nhello\r\n0\r\n\r\n", 5),
+        ChunkedCase("quoted value with obs-text", "5;a=\"caf\u{e9}\"\r\nhello\r\n0\r\n\r\n", 5),
+        ChunkedCase("token characters in name and value", "5;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\nhello\r\n0\r\n\r\n", 5),
+        // Trailer lines are field lines.
+        ChunkedCase("trailer with an empty value", "0\r\nX:\r\n\r\n", 0),
+        ChunkedCase("trailer with OWS, HTAB and obs-text", "0\r\nX-T: \tv\u{e9} 1\t \r\n\r\n", 0),
+        ChunkedCase("trailer value with a colon", "0\r\nX-Time: 12:30:00\r\n\r\n", 0),
     ]
 
     @Test("valid chunked bodies are consumed exactly, leaving the next request", arguments: validChunked)
@@ -194,6 +208,37 @@ struct BodyDecoderTests {
         ChunkedCase("NUL in extension", "5;a\0\r\nhello\r\n0\r\n\r\n", .malformedChunk),
         ChunkedCase("NUL in trailer", "0\r\nX: \0\r\n\r\n", .malformedChunk),
         ChunkedCase("NUL starting a trailer", "0\r\n\0\r\n\r\n", .malformedChunk),
+        // Anything after the size that is not an extension (RFC 9112 §7.1.1).
+        ChunkedCase("a word after the size", "2 erf\r\nab\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("whitespace after the size, no extension", "5 \r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("tab after the last chunk's size", "0\t\r\n\r\n", .malformedChunk),
+        ChunkedCase("whitespace after an extension name", "5;a \r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("whitespace after a token value", "5;a=b \r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("whitespace after a quoted value", "5;a=\"b\" \r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("empty extension", "5;\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("two semicolons", "5;;a\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("extension without a name", "5;=b\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("= without a value", "5;a=\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("two =", "5;a==b\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("value that is not a token", "5;a=b/c\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("comma between extensions", "5;a,b\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("text after a quoted value", "5;a=\"b\"c\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("unterminated quoted value", "5;a=\"b\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("control byte in a quoted value", "5;a=\"\u{01}\"\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("DEL after a backslash", "5;a=\"\\\u{7F}\"\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        ChunkedCase("extension on a line of its own", "5\r\n;a\r\nhello\r\n0\r\n\r\n", .malformedChunk),
+        // Trailer lines held to the header lines' rules.
+        ChunkedCase("trailer without a colon", "0\r\nNoColon\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer with whitespace before the colon", "0\r\nX : y\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer with a tab before the colon", "0\r\nX\t: y\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer obs-fold", "0\r\nX: y\r\n z\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer starting with a tab", "0\r\n\tX: y\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer with an empty name", "0\r\n: y\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer name not a token", "0\r\nX(y): z\r\n\r\n", .malformedChunk),
+        ChunkedCase("trailer name not ASCII", "0\r\n\u{dc}ber: z\r\n\r\n", .malformedChunk),
+        ChunkedCase("control byte in a trailer value", "0\r\nX: a\u{01}b\r\n\r\n", .malformedChunk),
+        ChunkedCase("ESC in a trailer value", "0\r\nX: \u{1B}[31m\r\n\r\n", .malformedChunk),
+        ChunkedCase("DEL in a trailer value", "0\r\nX: a\u{7F}\r\n\r\n", .malformedChunk),
     ]
 
     @Test("broken chunked framing is refused with its exact error (400)", arguments: brokenChunked)
@@ -232,12 +277,35 @@ struct BodyDecoderTests {
         expectBodyTooLarge(consumeWhole(bytes("1\r\n"), framing: .chunked, maxBodyBytes: 0))
     }
 
-    @Test("endless framing with no body progress is refused")
+    @Test("endless framing with no body progress is .chunkFramingTooLong (400)")
     func endlessFraming() {
         let longExtension = bytes("5;" + String(repeating: "e", count: 10_000) + "\r\nhello\r\n0\r\n\r\n")
-        #expect(consumeWhole(longExtension, framing: .chunked) == .failure(.malformedChunk))
+        #expect(consumeWhole(longExtension, framing: .chunked) == .failure(.chunkFramingTooLong))
         let endlessTrailers = bytes("0\r\n" + String(repeating: "X-Trailer: value\r\n", count: 1000) + "\r\n")
-        #expect(consumeWhole(endlessTrailers, framing: .chunked) == .failure(.malformedChunk))
+        #expect(consumeWhole(endlessTrailers, framing: .chunked) == .failure(.chunkFramingTooLong))
+        #expect(HTTPError.chunkFramingTooLong.status.code == 400)
+    }
+
+    @Test("a chunk-size line is bounded at 8192 bytes, extensions and CRLF included, whatever its pieces")
+    func chunkSizeLineBound() {
+        // `5;e=` + value + CRLF: exactly 8192 bytes is fine, one more is refused at that byte.
+        func line(_ length: Int) -> [UInt8] { bytes("5;e=" + String(repeating: "v", count: length - 6) + "\r\n") }
+        let atBound = line(8192) + bytes("hello\r\n0\r\n\r\n")
+        #expect(consumeWhole(atBound, framing: .chunked) == .complete(consumed: atBound.count))
+        let overBound = line(8193)
+        #expect(consumeWhole(overBound, framing: .chunked) == .failure(.chunkFramingTooLong))
+        #expect(Self.feed(overBound, pieces: Array(repeating: 100, count: 90), framing: .chunked).last == .failure(.chunkFramingTooLong))
+        // A stream that never ends its line is refused once past the bound, not read forever.
+        var decoder = BodyDecoder(framing: .chunked, maxBodyBytes: 1000)
+        #expect(decoder.consume(bytes("5;e=").span) == .needMoreData(consumed: 4))
+        var refused = false
+        for _ in 0..<100 where !refused {
+            if case .failure(let error) = decoder.consume([UInt8](repeating: 0x76, count: 1000).span) {
+                #expect(error == .chunkFramingTooLong)
+                refused = true
+            }
+        }
+        #expect(refused)
     }
 
     private func expectBodyTooLarge(_ progress: BodyDecoder.Progress, sourceLocation: SourceLocation = #_sourceLocation) {

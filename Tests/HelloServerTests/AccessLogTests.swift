@@ -3,6 +3,7 @@ import Glibc
 import HelloServer
 import LinuxIO
 import Testing
+import ThreadPool
 
 /// CONTRACT.md's `--access-log` and `--log-file` (issue 5): one Common Log Format line per
 /// request, flushed at least once a second and at exit, and both logs reopened on SIGHUP,
@@ -15,14 +16,14 @@ struct AccessLogTests {
 
     /// A request sent on a connection of its own, and the access log line it must produce.
     struct Exchange: Sendable, CustomTestStringConvertible {
-        /// The bytes sent; empty for a client that sends nothing (408).
+        /// The bytes sent.
         let request: String
         /// The request line as the log must show it (after undoing the log's escaping).
         let logged: String
         let status: Int
         /// Whether the response carries body bytes (their count is logged), else `-`.
         let hasBody: Bool
-        var testDescription: String { request.isEmpty ? "(silent client)" : request.prefix { $0 != "\r" }.description }
+        var testDescription: String { request.prefix { $0 != "\r" }.description }
     }
 
     static let exchanges: [Exchange] = [
@@ -33,7 +34,7 @@ struct AccessLogTests {
         Exchange(request: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc", logged: "POST / HTTP/1.1", status: 405, hasBody: true),
         Exchange(request: "BAD\r\n\r\n", logged: "BAD", status: 400, hasBody: true),
         Exchange(request: "GET / HTTP/2.0\r\n\r\n", logged: "GET / HTTP/2.0", status: 505, hasBody: true),
-        Exchange(request: "", logged: "-", status: 408, hasBody: true),
+        Exchange(request: "GET /half HTTP/1.1\r\nHost: x\r\n", logged: "GET /half HTTP/1.1", status: 408, hasBody: true),
         Exchange(request: "GET http://localhost/abs/x?y=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
                  logged: "GET http://localhost/abs/x?y=1 HTTP/1.1", status: 404, hasBody: true),
         Exchange(request: "GET /?q=a%20b&r=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", logged: "GET /?q=a%20b&r=1 HTTP/1.1", status: 200, hasBody: true),
@@ -60,6 +61,9 @@ struct AccessLogTests {
             #expect(exchange.hasBody == !response.body.isEmpty, "\(exchange.testDescription): body of \(response.body.count) bytes")
             expected.append("\"\(exchange.logged)\" \(exchange.status) \(response.body.isEmpty ? "-" : String(response.body.count))")
         }
+        // A connection that never sends a byte is closed after --header-timeout with no answer,
+        // and so with no line (CONTRACT.md, Additions (v3)).
+        #expect(try TestClient(port: server.port, timeout: 10).readToEnd().isEmpty)
         server.signal(SIGTERM)
         #expect(try server.waitForExit(timeout: 10) == .exited(0))
         let ended = time(nil)
@@ -75,8 +79,8 @@ struct AccessLogTests {
             #expect(entry.epochSeconds >= started - 1 && entry.epochSeconds <= ended + 1, "time out of range: \(line)")
             logged.append("\"\(entry.requestLine)\" \(entry.status) \(entry.bytes)")
         }
-        // Workers log independently, so the order in the file need not be the order sent.
-        #expect(logged.sorted() == expected.sorted())
+        // One exchange after the other: the file is in the order the responses were sent.
+        #expect(logged == expected)
         #expect(server.stdout.text == server.listeningLine + "\n", "the access log goes to its file only")
     }
 
@@ -101,6 +105,63 @@ struct AccessLogTests {
             let entry = CommonLogLine(line)
             #expect(entry != nil, "not a parseable Common Log Format line: \(line)")
             if let entry { #expect(targets.map { "GET \($0) HTTP/1.1" }.contains(entry.requestLine), "\(line)") }
+        }
+    }
+
+    // MARK: Order
+
+    /// CONTRACT.md, Additions (v3): lines appear in the order their responses were sent,
+    /// whichever thread sent them; those of one connection in request order. Several clients
+    /// at once, each sending its requests one after the other (in epoll mode on one kept-alive
+    /// connection, so consecutive requests go to different workers), with refusals the epoll
+    /// reactor answers itself mixed in.
+    @Test(arguments: modes)
+    func linesAreInTheOrderTheResponsesWereSent(mode: ServerMode) throws {
+        let directory = try CommandLineTests.TempDirectory()
+        defer { directory.remove() }
+        let access = directory.path("access.log")
+        let server = try ServerProcess.start(["--mode", mode.rawValue, "--access-log", access, "--workers", "4"])
+        let clients = 4, requestsPerClient = 150
+        let port = server.port
+        let failures = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: clients) { client in
+            do {
+                var connection: TestClient? = nil
+                for index in 0..<requestsPerClient {
+                    let refused = index % 50 == 49
+                    if connection == nil || mode.closesEveryConnection || refused {
+                        connection = try TestClient(port: port, timeout: 10)
+                    }
+                    if refused {
+                        // Half-closed after a bad request line: the epoll reactor answers it itself.
+                        try connection!.send("BAD-\(client)-\(index)\r\n\r\n")
+                        try connection!.socket.shutdown(.write)
+                        _ = try connection!.readToEnd()
+                        connection = nil
+                        continue
+                    }
+                    try connection!.send("GET /c\(client)/r\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
+                    let response = try connection!.readResponse(untilClose: false)
+                    if response.status != 404 { throw TestFailure("status \(response.status)") }
+                }
+            } catch {
+                failures.withLock { $0.append("client \(client): \(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        server.signal(SIGTERM)
+        #expect(try server.waitForExit(timeout: 10) == .exited(0))
+        let entries = try Self.lines(access).compactMap(CommonLogLine.init)
+        #expect(entries.count == clients * requestsPerClient)
+        for client in 0..<clients {
+            // Each client's lines, in the file's order, are its requests in the order it sent them.
+            let own = entries.filter { $0.requestLine.hasPrefix("GET /c\(client)/") || $0.requestLine.hasPrefix("BAD-\(client)-") }
+            let sent = (0..<requestsPerClient).map { $0 % 50 == 49 ? "BAD-\(client)-\($0)" : "GET /c\(client)/r\($0) HTTP/1.1" }
+            let logged = own.map(\.requestLine)
+            let firstDifference = zip(logged, sent).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(logged.count == sent.count && firstDifference == nil,
+                    "client \(client): \(logged.count) lines, first out of order at \(firstDifference.map { "\($0): \(logged[$0]) for \(sent[$0])" } ?? "-")")
+            #expect(zip(own, own.dropFirst()).allSatisfy { $0.epochSeconds <= $1.epochSeconds }, "time never goes back within a connection")
         }
     }
 

@@ -120,15 +120,40 @@ struct BadInputTests {
         #expect(try server.exchange(over).status == 431)
     }
 
+    /// CONTRACT.md, Additions (v3): a connection that has sent no byte at all is closed after
+    /// `--header-timeout` with no 408 (as nginx does: a browser's spare preconnected socket
+    /// would read a stale 408 as the answer to its next request).
     @Test(arguments: modes)
-    func silentClientGets408AfterTheHeaderTimeout(mode: ServerMode) throws {
+    func unusedConnectionIsClosedSilentlyAfterTheHeaderTimeout(mode: ServerMode) throws {
+        let server = try TestServer(mode) {
+            $0.headerTimeout = 0.5
+            $0.status = .on
+        }
+        let client = try server.connect()
+        let started = Date()
+        let received = try client.readToEnd()
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(received.isEmpty, "no byte for a connection that sent none: \(String(decoding: received, as: UTF8.self).debugDescription)")
+        #expect(elapsed >= 0.45 && elapsed < 3, "closed after \(elapsed) s")
+        #expect(try server.get("/").status == 200)
+        let metrics = try PrometheusText(parsing: server.get("/metrics").bodyText)
+        #expect(metrics.value("hello_timeouts_total", ["kind": "unused"]) == 1)
+        #expect(metrics.value("hello_timeouts_total", ["kind": "request"]) == 0, "not counted as a 408")
+    }
+
+    /// A head that has started but is not complete in time still gets 408 and close, whatever
+    /// its first bytes (an empty line before the request line is a byte sent, too).
+    @Test(arguments: modes, ["GET / HTTP/1.1\r\nHost: h\r\n", "G", "\r\n"])
+    func startedHeadGets408AfterTheHeaderTimeout(mode: ServerMode, start: String) throws {
         let server = try TestServer(mode) { $0.headerTimeout = 0.5 }
         let client = try server.connect()
         let started = Date()
+        try client.send(start)
         let response = try client.readResponse()
         let elapsed = Date().timeIntervalSince(started)
         #expect(response.status == 408)
         #expect(response.header("Connection") == "close")
+        #expect(response.header("Keep-Alive") == nil)
         #expect(elapsed >= 0.45 && elapsed < 3)
         #expect(try server.get("/").status == 200)
     }
