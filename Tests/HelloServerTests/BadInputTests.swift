@@ -46,6 +46,36 @@ struct BadInputTests {
         ("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999999\r\n\r\n", 413),
         ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413),
+        // CONTRACT.md, Additions (v3): Host is uri-host [ ":" port ], and so is an absolute-form authority.
+        ("GET / HTTP/1.1\r\nHost: user@h\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h/x\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: h:http\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),
+        ("GET / HTTP/1.0\r\nHost: h?\r\n\r\n", 400),
+        ("GET http://user@h/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET http://:80/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("GET http://h:x/ HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        // A chunk-size line is HEX [ chunk-ext ] CRLF; a trailer line is a field line.
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2 erf\r\nab\r\n0\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2 \r\nab\r\n0\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2;a=b/c\r\nab\r\n0\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2;a=\"b\r\nab\r\n0\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2;" + String(repeating: "e", count: 9000) + "\r\nab\r\n0\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nNoColon\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX : y\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\r\n z\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: a\u{1B}b\r\n\r\n", 400),
+    ]
+
+    /// Valid neighbours of the cases above: the rules refuse exactly what they name.
+    static let goodCases: [(String, Int)] = [
+        ("GET / HTTP/1.1\r\nHost: [::1]:7878\r\n\r\n", 200),
+        ("GET / HTTP/1.1\r\nHost: 127.0.0.1:7878\r\n\r\n", 200),
+        ("GET / HTTP/1.1\r\nHost:\r\n\r\n", 200),
+        ("GET http://[::1]:7878/ HTTP/1.1\r\nHost: other\r\n\r\n", 200),
+        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2 ; a = \"b;\\\"c\" ;d\r\nab\r\n0;e\r\nX-T: 1\r\nY:\r\n\r\n", 405),
     ]
 
     private static func server(_ mode: ServerMode) throws -> TestServer {
@@ -62,6 +92,21 @@ struct BadInputTests {
             #expect(response.header("Content-Length") == String(response.body.count))
             #expect(response.bodyText.hasPrefix("\(status) "), "a one-line reason: \(response.bodyText)")
             #expect(try server.get("/").status == 200, "after \(request.debugDescription)")
+        }
+    }
+
+    @Test(arguments: modes)
+    func validNeighboursOfTheBadCasesAreServed(mode: ServerMode) throws {
+        let server = try Self.server(mode)
+        for (request, status) in Self.goodCases {
+            let client = try server.connect()
+            try client.send(request)
+            #expect(try client.readResponse(untilClose: false).status == status, "\(request.debugDescription)")
+            if !mode.closesEveryConnection {
+                // The body was read exactly: the connection serves the next request.
+                try client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+                #expect(try client.readResponse(untilClose: false).status == 200, "after \(request.debugDescription)")
+            }
         }
     }
 
