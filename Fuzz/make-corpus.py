@@ -83,7 +83,15 @@ REAL = {
         body='5;name=value\r\nhello\r\n1A;a="b;c";d\r\nabcdefghijklmnopqrstuvwxyz\r\n0;last\r\nExpires: never\r\nX-Sum: 31\r\n\r\n'),
     "chunked-uppercase-bws": req(
         "POST /c HTTP/1.1", "Host: h", "Transfer-Encoding: CHUNKED",
-        body="A \r\n0123456789\r\n0\t;x\r\n\r\n"),
+        body="A ;x\r\n0123456789\r\n0\t;x\r\n\r\n"),
+    "chunked-extensions-bws-quoted": req(
+        "POST /c HTTP/1.1", "Host: h", "Transfer-Encoding: chunked",
+        body='5 ; a = "b\\"c; d" ;e=f\r\nhello\r\n0;z\r\nX-T: \tv\xe9 1\r\nY:\r\n\r\n'),
+    "host-ipv6-port": req("GET / HTTP/1.1", "Host: [::1]:7878"),
+    "host-ipv4-mapped": req("GET / HTTP/1.1", "Host: [::ffff:127.0.0.1]"),
+    "host-empty-port": req("GET / HTTP/1.1", "Host: localhost:"),
+    "host-pct-sub-delims": req("GET / HTTP/1.1", "Host: a%41!$&'()*+;=b.example"),
+    "absolute-form-ipv6": req("GET http://[2001:db8::1]:8080/x?y HTTP/1.1", "Host: h"),
     "chunked-16-digit-size": req(
         "POST /c HTTP/1.1", "Host: h", "Transfer-Encoding: chunked",
         body="0000000000000004\r\nabcd\r\n0000000000000000\r\n\r\n"),
@@ -148,6 +156,16 @@ BAD = {
     "400-http11-no-host": req("GET / HTTP/1.1", "Accept: */*"),
     "400-two-hosts": req("GET / HTTP/1.1", "Host: a", "Host: b"),
     "400-two-hosts-http10": req("GET / HTTP/1.0", "Host: a", "host: a"),
+    # Host (Additions v3): uri-host [ ":" port ]; an absolute-form authority too, with a host.
+    "400-host-userinfo": req("GET / HTTP/1.1", "Host: user@h"),
+    "400-host-path": req("GET / HTTP/1.1", "Host: h/x"),
+    "400-host-list": req("GET / HTTP/1.1", "Host: a, b"),
+    "400-host-inner-space": req("GET / HTTP/1.1", "Host: a b"),
+    "400-host-port-letters": req("GET / HTTP/1.1", "Host: h:http"),
+    "400-host-bad-ipv6": req("GET / HTTP/1.1", "Host: [1::2::3]"),
+    "400-host-http10": req("GET / HTTP/1.0", "Host: h?q"),
+    "400-target-absolute-userinfo": req("GET http://user@h/ HTTP/1.1", "Host: h"),
+    "400-target-absolute-empty-host": req("GET http://:80/ HTTP/1.1", "Host: h"),
     # Content-Length: a non-empty string of digits, once or repeated identically; else 400.
     "400-cl-letters": req("POST / HTTP/1.1", "Host: h", "Content-Length: abc"),
     "400-cl-empty": req("POST / HTTP/1.1", "Host: h", "Content-Length:"),
@@ -197,6 +215,17 @@ BAD = {
     "400-chunk-trailer-bare-cr": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\nX: y\rz\r\n\r\n"),
     "400-chunk-trailer-lf-end": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\n\n"),
     "400-chunk-trailer-nul": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\nX: \x00\r\n\r\n"),
+    # Additions (v3): a chunk-size line is HEX [ chunk-ext ] CRLF; a trailer line a field line.
+    "400-chunk-size-word": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="2 erf\r\nab\r\n0\r\n\r\n"),
+    "400-chunk-size-trailing-space": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="5 \r\nhello\r\n0\r\n\r\n"),
+    "400-chunk-ext-space-after-name": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="5;a \r\nhello\r\n0\r\n\r\n"),
+    "400-chunk-ext-value-not-token": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="5;a=b/c\r\nhello\r\n0\r\n\r\n"),
+    "400-chunk-ext-unterminated-quote": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body='5;a="b\r\nhello\r\n0\r\n\r\n'),
+    "400-chunk-ext-empty-name": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="5;=b\r\nhello\r\n0\r\n\r\n"),
+    "400-trailer-no-colon": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\nNoColon\r\n\r\n"),
+    "400-trailer-space-before-colon": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\nX : y\r\n\r\n"),
+    "400-trailer-obs-fold": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\nX: y\r\n z\r\n\r\n"),
+    "400-trailer-control": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="0\r\nX: a\x1bb\r\n\r\n"),
     # Past --max-body-bytes (64 in the small limits): 413.
     "413-cl-over-limit": req("POST / HTTP/1.1", "Host: h", "Content-Length: 65"),
     "413-cl-huge": req("POST / HTTP/1.1", "Host: h", "Content-Length: 99999999999999999999999"),
@@ -229,6 +258,8 @@ CONNECTION = {
     "get-with-body": req("GET /g HTTP/1.1", "Host: h", "Content-Length: 4", body="\r\n\r\n") + GET,
     "chunked-long-trailers": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked",
                                  body="1\r\nx\r\n0\r\n" + "".join("X-Trailer-%04d: %s\r\n" % (i, "t" * 60) for i in range(110)) + "\r\n") + GET,
+    "chunked-endless-extension": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked",
+                                     body="5;e=" + "v" * 8200 + "\r\nhello\r\n0\r\n\r\n") + GET,
     "chunked-many-small-chunks": req("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked",
                                      body="1;e=1\r\nx\r\n" * 40 + "0\r\n\r\n") + GET,
 }

@@ -11,6 +11,8 @@
 
 // Compiled into one module with Sources/HTTP1/*.swift (see run.sh): no `import HTTP1`.
 
+import Glibc
+
 /// Every status the contract gives a refused request.
 let contractStatuses: Set<Int> = [400, 408, 413, 414, 431, 501, 505]
 
@@ -159,7 +161,9 @@ private func judgeRequestLine(_ line: ArraySlice<UInt8>, _ facts: inout HeadFact
         }
         let afterScheme = text.dropFirst(scheme.count)
         let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
-        guard !authority.isEmpty else { return .reject(status: 400, rule: "absolute-form without host") }
+        guard isValidAuthority(Array(authority.utf8), allowsEmptyHost: false) else {
+            return .reject(status: 400, rule: "absolute-form authority is not a non-empty uri-host [ \":\" port ]")
+        }
         let path = afterScheme.dropFirst(authority.count).prefix { $0 != "?" }
         facts.path = path.isEmpty ? "/" : String(path)
     }
@@ -184,6 +188,9 @@ private func judgeHeaderLine(_ line: ArraySlice<UInt8>, _ facts: inout HeadFacts
     case "host":
         facts.hosts += 1
         if facts.hosts > 1 { return .reject(status: 400, rule: "two Host headers") }
+        guard isValidAuthority(Array(value), allowsEmptyHost: true) else {
+            return .reject(status: 400, rule: "Host is not uri-host [ \":\" port ]")
+        }
     case "content-length":
         guard !value.isEmpty, value.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             return .reject(status: 400, rule: "Content-Length not a non-empty string of digits")
@@ -249,9 +256,10 @@ enum BodyVerdict: Equatable {
     case reject(status: Int)
 }
 
-/// Chunked framing as the server accepts it: 1 to 16 hex digits; optional extensions after
-/// `;`, SP or HTAB (no control bytes but HTAB); CRLF; data; CRLF; ...; a last chunk of size 0,
-/// trailer lines (no CR, LF or NUL inside) each ending in CRLF, and CRLF. Decoded bytes above
+/// Chunked framing as the server accepts it (RFC 9112 §7.1): 1 to 16 hex digits; chunk
+/// extensions `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`; CRLF; data;
+/// CRLF; ...; a last chunk of size 0, trailer lines that are field lines
+/// (`token ":" field-value`) each ending in CRLF, and CRLF. Decoded bytes above
 /// `maxBodyBytes` are 413; the framing bytes between two data chunks (and of the last chunk
 /// with its trailers) are at most 8192, else 400.
 func judgeChunked(_ bytes: ArraySlice<UInt8>, maxBodyBytes: Int) -> BodyVerdict {
@@ -288,17 +296,16 @@ func judgeChunked(_ bytes: ArraySlice<UInt8>, maxBodyBytes: Int) -> BodyVerdict 
         if digits == 0 { return .reject(status: 400) }
         total += size
         if total > maxBodyBytes { return .reject(status: 413) }
-        // [ extensions ] CRLF
-        if byte == sp || byte == htab || byte == UInt8(ascii: ";") {
-            while true {
-                guard let read = next() else { return .incomplete }
-                guard let value = read else { return .reject(status: 400) }
-                byte = value
-                if byte == cr { break }
-                if byte < 0x20 && byte != htab { return .reject(status: 400) }
-            }
+        // [ chunk-ext ] CRLF: the line's rest is judged whole at its CR, or, when the input ends
+        // first, by whether any ending could still make it valid.
+        var extensions: [UInt8] = []
+        while byte != cr {
+            extensions.append(byte)
+            guard let read = next() else { return canStillBeChunkExtensions(extensions) ? .incomplete : .reject(status: 400) }
+            guard let value = read else { return .reject(status: 400) }
+            byte = value
         }
-        guard byte == cr else { return .reject(status: 400) }
+        guard isChunkExtensions(extensions) else { return .reject(status: 400) }
         guard let read = next() else { return .incomplete }
         guard read == lf else { return .reject(status: 400) }
         if size == 0 { break }
@@ -320,13 +327,15 @@ func judgeChunked(_ bytes: ArraySlice<UInt8>, maxBodyBytes: Int) -> BodyVerdict 
             guard read == lf else { return .reject(status: 400) }
             return .complete(length: position)
         }
-        if first == lf || first == 0 { return .reject(status: 400) }
+        // A field line, judged whole at its CR, or by whether it can still become one.
+        var line = [first]
         while true {
-            guard let read = next() else { return .incomplete }
+            guard let read = next() else { return canStillBeFieldLine(line) ? .incomplete : .reject(status: 400) }
             guard let value = read else { return .reject(status: 400) }
             if value == cr { break }
-            if value == lf || value == 0 { return .reject(status: 400) }
+            line.append(value)
         }
+        guard isFieldLine(line) else { return .reject(status: 400) }
         guard let end = next() else { return .incomplete }
         guard end == lf else { return .reject(status: 400) }
     }
@@ -368,3 +377,122 @@ func judgePath(_ path: String) -> RequestPath {
     guard let text = String(validating: decoded, as: UTF8.self) else { return .forbidden }
     return .safe(text)
 }
+
+// MARK: - Host, chunk extensions, trailer lines (CONTRACT.md, Additions v3)
+
+private func isHexByte(_ byte: UInt8) -> Bool {
+    (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte)
+}
+
+/// `uri-host [ ":" port ]` (RFC 3986 §3.2.2–3.2.3), with a comma refused in a reg-name (a
+/// list of hosts). The IP literal is checked by glibc's inet_pton, not by hand.
+func isValidAuthority(_ value: [UInt8], allowsEmptyHost: Bool) -> Bool {
+    var host = value[...], port: ArraySlice<UInt8>? = nil
+    if value.first == UInt8(ascii: "[") {
+        guard let close = value.firstIndex(of: UInt8(ascii: "]")) else { return false }
+        let literal = Array(value[1..<close])
+        let rest = value[(close + 1)...]
+        if let first = rest.first {
+            guard first == UInt8(ascii: ":") else { return false }
+            port = rest.dropFirst()
+        }
+        host = value[...close]
+        guard isIPLiteral(literal) else { return false }
+    } else {
+        if let colon = value.firstIndex(of: UInt8(ascii: ":")) {
+            host = value[..<colon]
+            port = value[(colon + 1)...]
+        }
+        let regNameBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+;=".utf8)
+        var index = host.startIndex
+        while index < host.endIndex {
+            if host[index] == UInt8(ascii: "%") {
+                guard index + 2 < host.endIndex, isHexByte(host[index + 1]), isHexByte(host[index + 2]) else { return false }
+                index += 3
+            } else {
+                guard regNameBytes.contains(host[index]) else { return false }
+                index += 1
+            }
+        }
+    }
+    if host.isEmpty && !allowsEmptyHost { return false }
+    return port?.allSatisfy { (48...57).contains($0) } ?? true
+}
+
+private func isIPLiteral(_ literal: [UInt8]) -> Bool {
+    if let first = literal.first, first | 0x20 == UInt8(ascii: "v") {
+        // IPvFuture: "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+        let body = literal.dropFirst()
+        guard let dot = body.firstIndex(of: UInt8(ascii: ".")), dot > body.startIndex,
+              body[..<dot].allSatisfy(isHexByte)
+        else { return false }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:".utf8)
+        let rest = body[(dot + 1)...]
+        return !rest.isEmpty && rest.allSatisfy { allowed.contains($0) }
+    }
+    // RFC 3986's IPv6address is the text form inet_pton(AF_INET6) reads (no zone, no prefix).
+    guard !literal.isEmpty, literal.allSatisfy({ isHexByte($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return false }
+    var address = in6_addr()
+    return String(decoding: literal, as: UTF8.self).withCString { inet_pton(AF_INET6, $0, &address) } == 1
+}
+
+/// `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`, the whole rest of a
+/// chunk-size line after its digits.
+func isChunkExtensions(_ bytes: [UInt8]) -> Bool {
+    var index = 0
+    func skipWhitespace() { while index < bytes.count && (bytes[index] == sp || bytes[index] == htab) { index += 1 } }
+    func token() -> Bool {
+        let start = index
+        while index < bytes.count && isTokenByte(bytes[index]) { index += 1 }
+        return index > start
+    }
+    func quotedString() -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { index += 1; return true }
+            let isText = byte == htab || (byte >= 0x20 && byte != 0x7F)
+            if byte == UInt8(ascii: "\\") {
+                guard index + 1 < bytes.count, bytes[index + 1] == htab || (bytes[index + 1] >= 0x20 && bytes[index + 1] != 0x7F) else { return false }
+                index += 2
+            } else {
+                guard isText else { return false }
+                index += 1
+            }
+        }
+        return false
+    }
+    while index < bytes.count {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ";") else { return false }
+        index += 1
+        skipWhitespace()
+        guard token() else { return false }
+        let afterName = index
+        skipWhitespace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "=") {
+            index += 1
+            skipWhitespace()
+            guard quotedString() || token() else { return false }
+        } else {
+            index = afterName
+        }
+    }
+    return true
+}
+
+/// Whether some ending turns `prefix` into valid chunk extensions: each way a valid line can
+/// be cut short (inside or after a name or value, after `;`, `=`, whitespace or a backslash)
+/// is completed by one of these endings.
+func canStillBeChunkExtensions(_ prefix: [UInt8]) -> Bool {
+    ["", "a", ";a", "=a", "\"", "a\""].contains { isChunkExtensions(prefix + Array($0.utf8)) }
+}
+
+/// `token ":" field-value` (OWS inside the value, which allows SP, HTAB, VCHAR, obs-text).
+func isFieldLine(_ line: [UInt8]) -> Bool {
+    guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
+    return line[..<colon].allSatisfy(isTokenByte) && line[(colon + 1)...].allSatisfy { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
+}
+
+func canStillBeFieldLine(_ prefix: [UInt8]) -> Bool { isFieldLine(prefix) || isFieldLine(prefix + [UInt8(ascii: ":")]) }
