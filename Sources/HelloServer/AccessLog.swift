@@ -9,29 +9,41 @@ import ThreadPool
 ///
 /// Invariant: a thread that records a line appends it to one of a few stripes picked by its
 /// thread id (an uncontended lock, no syscall) and numbers it, under that lock, from one
-/// shared counter, so each stripe holds its lines in number order. A flush reads the counter
-/// first and then takes every stripe: any line numbered below that watermark was appended
-/// under a stripe lock the flush takes later, so it is in hand. The flush writes those lines
-/// merged in number order and holds the rest back for the next flush; hence the file is in
-/// number order, the order the lines were recorded, which is the order the responses were
-/// sent (those of one connection in request order, since a connection's next request is
-/// parsed only after its previous responses are written). A flusher thread flushes at least
-/// once a second, and `stop()` writes everything, so no line is lost at a clean exit.
+/// shared clock, so each stripe holds its lines in number order. A flush reads the clock first
+/// and then takes every stripe: any line numbered at or below that watermark was appended under
+/// a stripe lock the flush takes later, so it is in hand. The flush writes those lines merged
+/// in number order and holds the rest back for the next flush; hence the file is in number
+/// order, the order the lines were recorded, which is the order the responses were sent (those
+/// of one connection in request order, since a connection's next request is parsed only after
+/// its previous responses are written). A line's time is the second its number carries, so
+/// times never go back down the file. A flusher thread flushes at least once a second, and
+/// `stop()` writes everything, so no line is lost at a clean exit.
 public final class AccessLog: Sendable {
     /// A file's path, or `nil` for standard output.
     public let path: String?
     /// The descriptor and the lines held back; held for a whole flush, so flushes never overlap.
     private let output: Locked<Output>
-    private let stripes = (0..<8).map { _ in Locked(NumberedLines()) }
-    /// The number the next recorded line gets.
-    private let nextNumber = Atomic<Int>(0)
+    private let stripes = (0..<8).map { _ in Locked(Stripe()) }
+    /// The latest line's number: its second (time(2)) above `countBits`, and a count within that
+    /// second below. It only grows (compare-exchanged), so a later number never has an earlier
+    /// second, and numbers compare in the order they were taken.
+    private let clock = Atomic<Int>(0)
+    private static let countBits = 30
     private let running = Atomic<Bool>(false)
     private let flusher = Locked<JoinableThread?>(nil)
 
     private struct Output {
         var descriptor: Int32
-        /// Lines numbered at or above an earlier flush's watermark, in number order.
+        /// Lines numbered above an earlier flush's watermark, in number order.
         var heldBack = NumberedLines()
+    }
+
+    /// One thread's (or a few threads') lines since the last flush, and the time field of the
+    /// second it last wrote, formatted once per second.
+    private struct Stripe {
+        var lines = NumberedLines()
+        var second = -1
+        var time: [UInt8] = []
     }
 
     /// Opens `path` for appending, or uses standard output for `-`.
@@ -57,12 +69,6 @@ public final class AccessLog: Sendable {
             return old
         }
         Glibc.close(old)
-    }
-
-    /// `HOST - - [TIME] "REQUEST LINE" STATUS BYTES`, with `-` for no body bytes.
-    /// `escapedRequestLine` comes from `escape` or `quotedRequestLine`.
-    static func line(host: String, time: String, escapedRequestLine: String, status: Int, bodyBytes: Int) -> String {
-        "\(host) - - \(time) \"\(escapedRequestLine)\" \(status) \(bodyBytes == 0 ? "-" : String(bodyBytes))\n"
     }
 
     /// A request line as the log shows it, escaped as Apache escapes log items: `\"`, `\\`, and
@@ -97,12 +103,43 @@ public final class AccessLog: Sendable {
         return firstLine.isEmpty ? "-" : escape(firstLine)
     }
 
-    /// Records a line from any thread, as its response is sent.
-    func record(_ line: String) {
+    /// Records `HOST - - [TIME] "REQUEST LINE" STATUS BYTES` (`-` for no body bytes) from any
+    /// thread, as its response is sent; `escapedRequestLine` comes from `escape` or
+    /// `quotedRequestLine`.
+    func record(host: String, escapedRequestLine: String, status: Int, bodyBytes: Int) {
         let hash = UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) &* 0x9E37_79B9_7F4A_7C15
-        stripes[Int(hash >> 61) % stripes.count].withLock { lines in
+        stripes[Int(hash >> 61) % stripes.count].withLock { stripe in
             // Numbered under the stripe's lock: see the type's invariant.
-            lines.append(line.utf8, number: nextNumber.add(1, ordering: .sequentiallyConsistent).oldValue)
+            let number = nextNumber()
+            let second = number >> Self.countBits
+            if second != stripe.second {
+                stripe.second = second
+                stripe.time = Array(HTTPDate.commonLogFormat(epochSeconds: second).utf8)
+            }
+            let time = stripe.time
+            stripe.lines.append(number: number) { bytes in
+                bytes.append(contentsOf: host.utf8)
+                bytes.append(contentsOf: " - - [".utf8)
+                bytes.append(contentsOf: time)
+                bytes.append(contentsOf: "] \"".utf8)
+                bytes.append(contentsOf: escapedRequestLine.utf8)
+                bytes.append(contentsOf: "\" ".utf8)
+                bytes.append(contentsOf: String(status).utf8)
+                bytes.append(contentsOf: bodyBytes == 0 ? " -\n".utf8 : (" " + String(bodyBytes) + "\n").utf8)
+            }
+        }
+    }
+
+    /// The next number: the current second, or the latest line's if that is later (time(2) may
+    /// be read a moment before another thread's), with the count after the latest line's.
+    private func nextNumber() -> Int {
+        var latest = clock.load(ordering: .relaxed)
+        while true {
+            let second = max(latest >> Self.countBits, time(nil))
+            let next = second == latest >> Self.countBits ? latest + 1 : second << Self.countBits
+            let (exchanged, original) = clock.compareExchange(expected: latest, desired: next, ordering: .sequentiallyConsistent)
+            if exchanged { return next }
+            latest = original
         }
     }
 
@@ -110,16 +147,16 @@ public final class AccessLog: Sendable {
     /// when no thread records any more, that is every line).
     func flush() {
         output.withLock { output in
-            let watermark = nextNumber.load(ordering: .sequentiallyConsistent)
+            let watermark = clock.load(ordering: .sequentiallyConsistent)
             var sources = [output.heldBack]
             for stripe in stripes {
-                sources.append(stripe.withLock { lines in
-                    defer { lines.removeAll() }
-                    return lines
+                sources.append(stripe.withLock { stripe in
+                    defer { stripe.lines.removeAll() }
+                    return stripe.lines
                 })
             }
             var ready: [UInt8] = []
-            output.heldBack = NumberedLines.merge(sources, below: watermark, into: &ready)
+            output.heldBack = NumberedLines.merge(sources, through: watermark, into: &ready)
             Self.write(ready, to: output.descriptor)
         }
     }
@@ -174,8 +211,9 @@ struct NumberedLines {
 
     var isEmpty: Bool { ends.isEmpty }
 
-    mutating func append(_ line: some Collection<UInt8>, number: Int) {
-        bytes.append(contentsOf: line)
+    /// Appends the line that `write` appends to the bytes.
+    mutating func append(number: Int, _ write: (inout [UInt8]) -> Void) {
+        write(&bytes)
         ends.append(bytes.count)
         numbers.append(number)
     }
@@ -188,9 +226,9 @@ struct NumberedLines {
 
     private func range(_ index: Int) -> Range<Int> { (index == 0 ? 0 : ends[index - 1])..<ends[index] }
 
-    /// Merges `sources` (each in number order) by number: lines numbered below `watermark`
-    /// are appended to `ready`, the others returned, still in number order.
-    static func merge(_ sources: [NumberedLines], below watermark: Int, into ready: inout [UInt8]) -> NumberedLines {
+    /// Merges `sources` (each in number order) by number: lines numbered at or below
+    /// `watermark` are appended to `ready`, the others returned, still in number order.
+    static func merge(_ sources: [NumberedLines], through watermark: Int, into ready: inout [UInt8]) -> NumberedLines {
         var later = NumberedLines()
         var cursors = [Int](repeating: 0, count: sources.count)
         while true {
@@ -201,10 +239,10 @@ struct NumberedLines {
             guard best >= 0 else { return later }
             let source = sources[best], line = cursors[best]
             cursors[best] += 1
-            if source.numbers[line] < watermark {
+            if source.numbers[line] <= watermark {
                 ready.append(contentsOf: source.bytes[source.range(line)])
             } else {
-                later.append(source.bytes[source.range(line)], number: source.numbers[line])
+                later.append(number: source.numbers[line]) { $0.append(contentsOf: source.bytes[source.range(line)]) }
             }
         }
     }

@@ -4,30 +4,23 @@ import ThreadPool
 
 /// The `Date:` header line of responses, recomputed at most once a second.
 ///
-/// Invariant: `line()` returns `Date: <IMF-fixdate of the current second>\r\n` (and
-/// `commonLogTime()` the same second for the access log); the text is formatted only when
-/// the second changes, whatever the request rate.
+/// Invariant: `line()` returns `Date: <IMF-fixdate of the current second>\r\n`; the text is
+/// formatted only when the second changes, whatever the request rate.
 final class DateCache: Sendable {
     private struct Entry {
         var second: Int
         var line: [UInt8]
-        var commonLogTime: String
     }
 
-    private let entry = Locked(Entry(second: -1, line: [], commonLogTime: ""))
+    private let entry = Locked(Entry(second: -1, line: []))
 
     func line() -> [UInt8] { current().line }
-
-    /// `[10/Oct/2000:13:55:36 +0000]`, the access log's time field, cached the same way.
-    func commonLogTime() -> String { current().commonLogTime }
 
     private func current() -> Entry {
         let now = Int(time(nil))
         return entry.withLock { entry in
             if entry.second != now {
-                entry = Entry(
-                    second: now, line: Array("Date: \(HTTPDate.format(epochSeconds: now))\r\n".utf8),
-                    commonLogTime: "[\(HTTPDate.commonLogFormat(epochSeconds: now))]")
+                entry = Entry(second: now, line: Array("Date: \(HTTPDate.format(epochSeconds: now))\r\n".utf8))
             }
             return entry
         }

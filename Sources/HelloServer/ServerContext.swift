@@ -72,9 +72,7 @@ final class ServerContext: Sendable {
     func recordResponse(peer: SocketAddress?, escapedRequestLine: @autoclosure () -> String, status: Int, bodyBytes: Int) {
         stats.recordResponse(status: status, bodyBytes: bodyBytes)
         guard let accessLog else { return }
-        accessLog.record(AccessLog.line(
-            host: peer?.host ?? "-", time: dates.commonLogTime(), escapedRequestLine: escapedRequestLine(),
-            status: status, bodyBytes: bodyBytes))
+        accessLog.record(host: peer?.host ?? "-", escapedRequestLine: escapedRequestLine(), status: status, bodyBytes: bodyBytes)
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }

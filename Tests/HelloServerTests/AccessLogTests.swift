@@ -153,6 +153,7 @@ struct AccessLogTests {
         #expect(try server.waitForExit(timeout: 10) == .exited(0))
         let entries = try Self.lines(access).compactMap(CommonLogLine.init)
         #expect(entries.count == clients * requestsPerClient)
+        #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.epochSeconds <= $1.epochSeconds }, "time never goes back down the file")
         for client in 0..<clients {
             // Each client's lines, in the file's order, are its requests in the order it sent them.
             let own = entries.filter { $0.requestLine.hasPrefix("GET /c\(client)/") || $0.requestLine.hasPrefix("BAD-\(client)-") }
