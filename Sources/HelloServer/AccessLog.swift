@@ -71,10 +71,17 @@ public final class AccessLog: Sendable {
         Glibc.close(old)
     }
 
+    /// `text` as the log shows it (see the other `escape`); itself when nothing needs escaping.
+    static func escape(_ text: String) -> String {
+        text.utf8.contains(where: needsEscape) ? escape(text.utf8) : text
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C }
+
     /// A request line as the log shows it, escaped as Apache escapes log items: `\"`, `\\`, and
     /// `\xHH` for bytes that are not printable ASCII, so the quoted field stays one field.
     static func escape(_ bytes: some Collection<UInt8>) -> String {
-        guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == 0x22 || $0 == 0x5C }) else {
+        guard bytes.contains(where: needsEscape) else {
             return String(decoding: bytes, as: UTF8.self)
         }
         var text = ""
@@ -118,16 +125,44 @@ public final class AccessLog: Sendable {
             }
             let time = stripe.time
             stripe.lines.append(number: number) { bytes in
-                bytes.append(contentsOf: host.utf8)
-                bytes.append(contentsOf: " - - [".utf8)
+                Self.append(host, to: &bytes)
+                bytes.append(contentsOf: Self.afterHost)
                 bytes.append(contentsOf: time)
-                bytes.append(contentsOf: "] \"".utf8)
-                bytes.append(contentsOf: escapedRequestLine.utf8)
-                bytes.append(contentsOf: "\" ".utf8)
-                bytes.append(contentsOf: String(status).utf8)
-                bytes.append(contentsOf: bodyBytes == 0 ? " -\n".utf8 : (" " + String(bodyBytes) + "\n").utf8)
+                bytes.append(contentsOf: Self.afterTime)
+                Self.append(escapedRequestLine, to: &bytes)
+                bytes.append(contentsOf: Self.afterRequestLine)
+                Self.appendDecimal(status, to: &bytes)
+                if bodyBytes == 0 {
+                    bytes.append(contentsOf: Self.noBodyBytes)
+                } else {
+                    bytes.append(0x20)
+                    Self.appendDecimal(bodyBytes, to: &bytes)
+                    bytes.append(0x0A)
+                }
             }
         }
+    }
+
+    private static let afterHost = Array(" - - [".utf8)
+    private static let afterTime = Array("] \"".utf8)
+    private static let afterRequestLine = Array("\" ".utf8)
+    private static let noBodyBytes = Array(" -\n".utf8)
+
+    /// The string's UTF-8 bytes, copied at once (a `String.UTF8View` is appended byte by byte).
+    private static func append(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var digits: InlineArray<20, UInt8> = .init(repeating: 0)
+        var count = 0, rest = max(0, value)
+        repeat {
+            digits[count] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+            rest /= 10
+            count += 1
+        } while rest > 0
+        for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[index]) }
     }
 
     /// The next number: the current second, or the latest line's if that is later (time(2) may

@@ -43,6 +43,9 @@ final class Connection: @unchecked Sendable {
     let generation: UInt32
     /// The client's address (from accept4), for the access log.
     let peer: SocketAddress?
+    /// `peer` as the access log writes it, formatted once per connection (inet_ntop costs
+    /// thousands of instructions), on first use by whichever thread owns the connection.
+    lazy var peerHost: String = peer?.host ?? "-"
     /// The reactor's counts of connections by category, kept current by `state` and `phase`.
     private unowned let gauges: ConnectionGauges
 

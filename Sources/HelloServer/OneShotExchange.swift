@@ -52,7 +52,7 @@ struct OneShotExchange {
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
-            record(peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), decision.response, omitBody: decision.omitBody)
+            record(peer, escapedRequestLine: AccessLog.escape(head.requestLine), decision.response, omitBody: decision.omitBody)
             respond(socket, with: decision.response, omitBody: decision.omitBody)
             if bodyUnread || !buffer.isEmpty {
                 LingeringClose.finish(socket, timeout: timeout)
@@ -155,14 +155,14 @@ struct OneShotExchange {
 
     private func record(_ peer: SocketAddress?, escapedRequestLine: @autoclosure () -> String, _ response: PreparedResponse, omitBody: Bool) {
         context.recordResponse(
-            peer: peer, escapedRequestLine: escapedRequestLine(), status: response.status.code,
+            peerHost: peer?.host ?? "-", escapedRequestLine: escapedRequestLine(), status: response.status.code,
             bodyBytes: omitBody ? 0 : response.body.count)
     }
 
     /// The start of what the client sent, for the access log line of a request that failed
     /// to parse.
     private func firstLine() -> String {
-        lastHead.map { AccessLog.escape($0.requestLine.utf8) } ?? AccessLog.quotedRequestLine(buffer.span)
+        lastHead.map { AccessLog.escape($0.requestLine) } ?? AccessLog.quotedRequestLine(buffer.span)
     }
 
     private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {

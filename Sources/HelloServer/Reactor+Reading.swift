@@ -108,7 +108,7 @@ extension Reactor {
                     connection.headAwaitingBody = nil
                 case .failure(let error):
                     connection.body = nil
-                    connection.failedRequestLine = connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
+                    connection.failedRequestLine = connection.headAwaitingBody.map { AccessLog.escape($0.requestLine) } ?? "-"
                     return stop(connection, error, offset)
                 }
                 continue
@@ -170,7 +170,7 @@ extension Reactor {
         response.encodeHead(into: &connection.output, dateLine: context.dates.line(), connection: .close, lines: context.connectionLines)
         connection.output.append(contentsOf: response.body)
         context.recordResponse(
-            peer: connection.peer, escapedRequestLine: requestLine(refusedWith: error, connection), status: response.status.code,
+            peerHost: connection.peerHost, escapedRequestLine: requestLine(refusedWith: error, connection), status: response.status.code,
             bodyBytes: response.body.count)
         connection.state = .writing
         requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
@@ -185,7 +185,7 @@ extension Reactor {
             let buffered = connection.buffer
             return AccessLog.quotedRequestLine(buffered.span)
         case .bodyTimeout:
-            return connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
+            return connection.headAwaitingBody.map { AccessLog.escape($0.requestLine) } ?? "-"
         default:
             return connection.failedRequestLine
         }

@@ -45,7 +45,7 @@ enum ResponseJob {
             decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
             if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
             context.recordResponse(
-                peer: connection.peer, escapedRequestLine: AccessLog.escape(head.requestLine.utf8), status: decision.response.status.code,
+                peerHost: connection.peerHost, escapedRequestLine: AccessLog.escape(head.requestLine), status: decision.response.status.code,
                 bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
             if closes {
                 connection.closeAfterResponses = true
@@ -57,7 +57,7 @@ enum ResponseJob {
             response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
             connection.output.append(contentsOf: response.body)
             context.recordResponse(
-                peer: connection.peer, escapedRequestLine: connection.failedRequestLine, status: response.status.code,
+                peerHost: connection.peerHost, escapedRequestLine: connection.failedRequestLine, status: response.status.code,
                 bodyBytes: response.body.count)
         }
         // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.
