@@ -260,13 +260,13 @@ enum BodyVerdict: Equatable {
 /// extensions `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )`; CRLF; data;
 /// CRLF; ...; a last chunk of size 0, trailer lines that are field lines
 /// (`token ":" field-value`) each ending in CRLF, and CRLF. Decoded bytes above
-/// `maxBodyBytes` are 413; the framing bytes between two data chunks (and of the last chunk
-/// with its trailers) are at most 8192, else 400.
+/// `maxBodyBytes` are 413; each size line (with its CRLF), and the last chunk's line with the
+/// trailers, is at most 8192 bytes, else 400.
 func judgeChunked(_ bytes: ArraySlice<UInt8>, maxBodyBytes: Int) -> BodyVerdict {
     let b = bytes  // read in place (a body can be followed by a long stream)
     let count = b.count
     var position = 0
-    var framing = 0  // framing bytes since the last data chunk's size line
+    var framing = 0  // framing bytes of the current size line (or of the last chunk and trailers)
     var total = 0
 
     /// The next framing byte, or nil at the end of the input.
@@ -317,6 +317,7 @@ func judgeChunked(_ bytes: ArraySlice<UInt8>, maxBodyBytes: Int) -> BodyVerdict 
             guard let read = next() else { return .incomplete }
             guard read == expected else { return .reject(status: 400) }
         }
+        framing = 0  // the next size line has the whole budget
     }
     // trailer-section CRLF
     while true {

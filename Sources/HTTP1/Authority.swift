@@ -12,7 +12,7 @@ enum Authority {
     static func isValid(_ bytes: Span<UInt8>, _ range: Range<Int>, allowsEmptyHost: Bool) -> Bool {
         var hostEnd = range.lowerBound
         if hostEnd < range.upperBound && bytes[hostEnd] == bracketOpen {
-            guard let close = (range.lowerBound..<range.upperBound).first(where: { bytes[$0] == bracketClose }),
+            guard let close = range.first(where: { bytes[$0] == bracketClose }),
                   isIPLiteral(bytes, (range.lowerBound + 1)..<close)
             else { return false }
             hostEnd = close + 1

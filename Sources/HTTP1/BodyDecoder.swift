@@ -106,6 +106,7 @@ public struct BodyDecoder: Sendable {
         case .chunkDataLF:
             guard byte == ASCII.lf else { return .malformedChunk }
             state = .chunkSize(digits: 0, value: 0)
+            framingBytes = 0  // each size line gets the whole budget, whatever came before it
         case .trailerField(.start) where byte == ASCII.cr:
             state = .trailerLF(endsTrailers: true)
         case .trailerField(var position):

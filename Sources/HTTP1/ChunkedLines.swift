@@ -1,9 +1,13 @@
 /// What one byte of a chunked-framing line did.
+///
+/// Invariant: `endOfLine` is given only for a CR at a place where the line may end, and
+/// `invalid` exactly when no valid line has this byte here, so a caller can stop at once.
 enum LineStep: Equatable {
     /// Allowed here; the line goes on.
     case more
     /// The CR that ends the line (its LF is checked by the caller).
     case endOfLine
+    /// No valid line has this byte here: the framing is broken (400).
     case invalid
 }
 

@@ -7,28 +7,38 @@ import ThreadPool
 /// The access log: one Common Log Format line per response, written off the request path, in
 /// the order the responses were sent.
 ///
-/// Invariant: a thread that records a line appends it to one of a few stripes picked by its
-/// thread id (an uncontended lock, no syscall) and numbers it, under that lock, from one
-/// shared clock, so each stripe holds its lines in number order. A flush reads the clock first
-/// and then takes every stripe: any line numbered at or below that watermark was appended under
-/// a stripe lock the flush takes later, so it is in hand. The flush writes those lines merged
-/// in number order and holds the rest back for the next flush; hence the file is in number
-/// order, the order the lines were recorded, which is the order the responses were sent (those
-/// of one connection in request order, since a connection's next request is parsed only after
-/// its previous responses are written). A line's time is the second its number carries, so
-/// times never go back down the file. A flusher thread flushes at least once a second, and
-/// `stop()` writes everything, so no line is lost at a clean exit.
+/// Invariant: a thread that records a line appends it to its own stripe (given out
+/// round-robin on its first line, so up to `stripeCount` threads never share a lock; no
+/// syscall) and numbers it, under that stripe's lock, from one shared clock, so each stripe
+/// holds its lines in number order. A flush reads the clock first and then takes every stripe:
+/// any line numbered at or below that watermark was appended under a stripe lock the flush
+/// takes later, so it is in hand. The flush writes those lines merged in number order and
+/// holds the rest back for the next flush; hence the file is in number order, the order the
+/// lines were recorded, which is the order the responses were committed to their sockets
+/// (those of one connection in request order, since a connection's next request is parsed
+/// only after its previous responses are written). A line's time is the second its number
+/// carries, so times never go back down the file, unless the wall clock itself steps back by
+/// more than `clockStepBack` seconds (then lines show the wall clock rather than stand still).
+/// A flusher thread flushes at least once a second, and `stop()` writes everything, so no
+/// line is lost at a clean exit.
 public final class AccessLog: Sendable {
     /// A file's path, or `nil` for standard output.
     public let path: String?
-    /// The descriptor and the lines held back; held for a whole flush, so flushes never overlap.
+    /// The descriptor, the lines held back and the flushed stripes' spare buffers; held for a
+    /// whole flush, so flushes never overlap.
     private let output: Locked<Output>
-    private let stripes = (0..<8).map { _ in Locked(Stripe()) }
+    /// Recording threads beyond this many (`--workers` above 14, with the reactor) share stripes.
+    static let stripeCount = 16
+    private let stripes = (0..<AccessLog.stripeCount).map { _ in Locked(Stripe()) }
+    /// The calling thread's stripe index plus one (pthread thread-specific data).
+    private let stripeKey: pthread_key_t
+    private let stripesGiven = Atomic<Int>(0)
     /// The latest line's number: its second (time(2)) above `countBits`, and a count within that
     /// second below. It only grows (compare-exchanged), so a later number never has an earlier
     /// second, and numbers compare in the order they were taken.
     private let clock = Atomic<Int>(0)
     private static let countBits = 30
+    private static let clockStepBack = 2
     private let running = Atomic<Bool>(false)
     private let flusher = Locked<JoinableThread?>(nil)
 
@@ -36,10 +46,12 @@ public final class AccessLog: Sendable {
         var descriptor: Int32
         /// Lines numbered above an earlier flush's watermark, in number order.
         var heldBack = NumberedLines()
+        /// Swapped with each stripe's lines at a flush, so neither side allocates in steady state.
+        var spares = [NumberedLines](repeating: NumberedLines(), count: AccessLog.stripeCount)
     }
 
-    /// One thread's (or a few threads') lines since the last flush, and the time field of the
-    /// second it last wrote, formatted once per second.
+    /// One thread's lines since the last flush, and the time field of the second it last
+    /// wrote, formatted once per second.
     private struct Stripe {
         var lines = NumberedLines()
         var second = -1
@@ -50,6 +62,24 @@ public final class AccessLog: Sendable {
     public init(path: String) throws(AccessLogError) {
         self.path = path == "-" ? nil : path
         output = Locked(Output(descriptor: try Self.open(self.path)))
+        var key = pthread_key_t()
+        // Without a key (the process has used up PTHREAD_KEYS_MAX) every thread takes stripe 0.
+        if pthread_key_create(&key, nil) != 0 { key = .max }
+        stripeKey = key
+    }
+
+    deinit {
+        if stripeKey != .max { pthread_key_delete(stripeKey) }
+    }
+
+    /// The calling thread's stripe: any stripe would keep the order, its own one keeps the lock
+    /// uncontended.
+    private func stripeIndex() -> Int {
+        guard stripeKey != .max else { return 0 }
+        if let given = pthread_getspecific(stripeKey) { return (Int(bitPattern: given) - 1) % stripes.count }
+        let index = stripesGiven.add(1, ordering: .relaxed).oldValue % stripes.count
+        pthread_setspecific(stripeKey, UnsafeRawPointer(bitPattern: index + 1))
+        return index
     }
 
     private static func open(_ path: String?) throws(AccessLogError) -> Int32 {
@@ -114,11 +144,11 @@ public final class AccessLog: Sendable {
     /// thread, as its response is sent; `escapedRequestLine` comes from `escape` or
     /// `quotedRequestLine`.
     func record(host: String, escapedRequestLine: String, status: Int, bodyBytes: Int) {
-        let hash = UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))) &* 0x9E37_79B9_7F4A_7C15
-        stripes[Int(hash >> 61) % stripes.count].withLock { stripe in
+        stripes[stripeIndex()].withLock { stripe in
             // Numbered under the stripe's lock: see the type's invariant.
-            let number = nextNumber()
-            let second = number >> Self.countBits
+            let (number, now) = nextNumber()
+            let numbered = number >> Self.countBits
+            let second = numbered - now > Self.clockStepBack ? now : numbered
             if second != stripe.second {
                 stripe.second = second
                 stripe.time = Array(HTTPDate.commonLogFormat(epochSeconds: second).utf8)
@@ -165,15 +195,19 @@ public final class AccessLog: Sendable {
         for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[index]) }
     }
 
-    /// The next number: the current second, or the latest line's if that is later (time(2) may
-    /// be read a moment before another thread's), with the count after the latest line's.
-    private func nextNumber() -> Int {
+    /// The next number, and the wall clock's second: the number carries the current second, or
+    /// the latest line's if that is later (one thread may read time(2) a moment before another
+    /// that numbers first), with the count after the latest line's.
+    private func nextNumber() -> (number: Int, now: Int) {
         var latest = clock.load(ordering: .relaxed)
         while true {
-            let second = max(latest >> Self.countBits, time(nil))
+            let now = time(nil)
+            let second = max(latest >> Self.countBits, now)
             let next = second == latest >> Self.countBits ? latest + 1 : second << Self.countBits
+            // Sequentially consistent, like the flush's load, so the watermark argument needs no
+            // reasoning about weaker orders (on x86-64 it is the same instruction).
             let (exchanged, original) = clock.compareExchange(expected: latest, desired: next, ordering: .sequentiallyConsistent)
-            if exchanged { return next }
+            if exchanged { return (next, now) }
             latest = original
         }
     }
@@ -183,15 +217,16 @@ public final class AccessLog: Sendable {
     func flush() {
         output.withLock { output in
             let watermark = clock.load(ordering: .sequentiallyConsistent)
-            var sources = [output.heldBack]
-            for stripe in stripes {
-                sources.append(stripe.withLock { stripe in
-                    defer { stripe.lines.removeAll() }
-                    return stripe.lines
-                })
+            for (index, stripe) in stripes.enumerated() {
+                stripe.withLock { swap(&$0.lines, &output.spares[index]) }
             }
             var ready: [UInt8] = []
-            output.heldBack = NumberedLines.merge(sources, through: watermark, into: &ready)
+            do {
+                let sources = [output.heldBack] + output.spares
+                output.heldBack = NumberedLines.merge(sources, through: watermark, into: &ready)
+            }
+            // `sources` is gone, so the spares are uniquely held again: emptied, they keep their capacity.
+            for index in output.spares.indices { output.spares[index].removeAll() }
             Self.write(ready, to: output.descriptor)
         }
     }

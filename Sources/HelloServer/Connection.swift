@@ -77,6 +77,8 @@ final class Connection: @unchecked Sendable {
     /// When the reactor last handed the connection to the pool (monotonic nanoseconds).
     var handedOffAt: UInt64 = 0
     var requests: [RequestHead] = []
+    /// The responses of the job being answered, until their access log lines are recorded.
+    var answers: [ResponseJob.Answer] = []
     var terminalError: HTTPError?
     /// The unparseable start of a request that ended in `terminalError`, for the access log.
     var failedRequestLine = "-"

@@ -44,9 +44,8 @@ enum ResponseJob {
             let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
             decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
             if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
-            context.recordResponse(
-                peerHost: connection.peerHost, escapedRequestLine: AccessLog.escape(head.requestLine), status: decision.response.status.code,
-                bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
+            answered(connection, context, request: index, status: decision.response.status.code,
+                     bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
             if closes {
                 connection.closeAfterResponses = true
                 break
@@ -56,10 +55,9 @@ enum ResponseJob {
             let response = PreparedResponse(error: error)
             response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
             connection.output.append(contentsOf: response.body)
-            context.recordResponse(
-                peerHost: connection.peerHost, escapedRequestLine: connection.failedRequestLine, status: response.status.code,
-                bodyBytes: response.body.count)
+            answered(connection, context, request: nil, status: response.status.code, bodyBytes: response.body.count)
         }
+        logAnswers(connection, context)
         // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.
         switch connection.sendOutput() {
         case .done:
@@ -72,5 +70,33 @@ enum ResponseJob {
         case .failed:
             connection.writeFailed = true
         }
+    }
+
+    /// Counts a response as it is encoded, and keeps what its access log line needs.
+    private static func answered(_ connection: Connection, _ context: ServerContext, request: Int?, status: Int, bodyBytes: Int) {
+        context.stats.recordResponse(status: status, bodyBytes: bodyBytes)
+        if context.accessLog != nil { connection.answers.append(Answer(request: request, status: status, bodyBytes: bodyBytes)) }
+    }
+
+    /// Records the job's access log lines as its bytes are committed to the socket, after every
+    /// `/sleep` of the batch: an earlier response of the batch goes out only then, so a line
+    /// numbered at encoding could come before lines of responses other workers sent meanwhile.
+    private static func logAnswers(_ connection: Connection, _ context: ServerContext) {
+        guard let accessLog = context.accessLog else { return }
+        for answer in connection.answers {
+            accessLog.record(
+                host: connection.peerHost,
+                escapedRequestLine: answer.request.map { AccessLog.escape(connection.requests[$0].requestLine) } ?? connection.failedRequestLine,
+                status: answer.status, bodyBytes: answer.bodyBytes)
+        }
+        connection.answers.removeAll(keepingCapacity: true)
+    }
+
+    /// A response of the current job, for its access log line: `request` indexes the
+    /// connection's requests; `nil` is the refusal that ends the job.
+    struct Answer {
+        var request: Int?
+        var status: Int
+        var bodyBytes: Int
     }
 }

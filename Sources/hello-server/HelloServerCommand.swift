@@ -30,10 +30,10 @@ struct HelloServerCommand: ParsableCommand {
     @Option(name: .customLong("sleep-ms"), help: "How long GET /sleep waits, in milliseconds.")
     var sleepMilliseconds = 5000
 
-    @Option(help: "Seconds an idle keep-alive connection is kept (decimals allowed).")
+    @Option(help: "Seconds an idle keep-alive connection is kept (decimals allowed); sent as Keep-Alive: timeout=N.")
     var keepAliveTimeout = 5.0
 
-    @Option(help: "Seconds a client has to send a complete request head; then 408.")
+    @Option(help: "Seconds a client has to send a complete request head; then 408 (a connection that sent nothing is closed silently).")
     var headerTimeout = 10.0
 
     @Option(help: "Bytes from the request line through the blank line, at most (414 or 431 past it).")

@@ -295,6 +295,17 @@ struct BodyDecoderTests {
         let overBound = line(8193)
         #expect(consumeWhole(overBound, framing: .chunked) == .failure(.chunkFramingTooLong))
         #expect(Self.feed(overBound, pieces: Array(repeating: 100, count: 90), framing: .chunked).last == .failure(.chunkFramingTooLong))
+        // Every later size line has the same bound, whatever came before it.
+        let later = bytes("3\r\nabc\r\n") + line(8192) + bytes("hello\r\n") + line(8192) + bytes("hello\r\n0\r\n\r\n")
+        #expect(consumeWhole(later, framing: .chunked) == .complete(consumed: later.count))
+        let laterOver = bytes("3\r\nabc\r\n") + line(8193)
+        #expect(consumeWhole(laterOver, framing: .chunked) == .failure(.chunkFramingTooLong))
+        // The last chunk's line and the trailers share one budget.
+        let trailers = bytes("0\r\n") + bytes("X: " + String(repeating: "t", count: 8192 - 3 - 5 - 2) + "\r\n") + bytes("\r\n")
+        #expect(trailers.count == 8192)
+        #expect(consumeWhole(trailers, framing: .chunked) == .complete(consumed: trailers.count))
+        let trailersOver = bytes("0\r\n") + bytes("X: " + String(repeating: "t", count: 8192 - 3 - 5 - 1) + "\r\n") + bytes("\r\n")
+        #expect(consumeWhole(trailersOver, framing: .chunked) == .failure(.chunkFramingTooLong))
         // A stream that never ends its line is refused once past the bound, not read forever.
         var decoder = BodyDecoder(framing: .chunked, maxBodyBytes: 1000)
         #expect(decoder.consume(bytes("5;e=").span) == .needMoreData(consumed: 4))

@@ -166,6 +166,30 @@ struct AccessLogTests {
         }
     }
 
+    /// A pipelined batch is sent when its last response is ready: the response to `/first`
+    /// leaves after the `/sleep` behind it, so its line comes after those of other connections
+    /// answered during the sleep.
+    @Test func aPipelinedBatchIsLoggedWhenItIsSent() throws {
+        let directory = try CommandLineTests.TempDirectory()
+        defer { directory.remove() }
+        let access = directory.path("access.log")
+        let server = try ServerProcess.start(["--mode", "epoll", "--access-log", access, "--sleep-ms", "600"])
+        let pipelined = try TestClient(port: server.port, timeout: 10)
+        try pipelined.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /sleep HTTP/1.1\r\nHost: x\r\n\r\n")
+        // Wait until a worker holds the batch (it sleeps), then ask on another connection.
+        #expect(ServerProcess.waitUntil(timeout: 5) {
+            let status = try? Self.exchange("GET /server-status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: server.port)
+            return status?.bodyText.contains("workers: 2 busy") == true
+        }, "the batch is in a worker")
+        #expect(try Self.exchange("GET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: server.port).status == 404)
+        let responses = try pipelined.readResponses(2)
+        #expect(responses.map(\.status) == [404, 200])
+        server.signal(SIGTERM)
+        #expect(try server.waitForExit(timeout: 10) == .exited(0))
+        let logged = try Self.lines(access).compactMap { CommonLogLine($0)?.requestLine }.filter { !$0.contains("server-status") }
+        #expect(logged == ["GET /second HTTP/1.1", "GET /first HTTP/1.1", "GET /sleep HTTP/1.1"])
+    }
+
     // MARK: Flushing
 
     /// "flushed at least once a second": lines appear without any later request or shutdown,
