@@ -103,7 +103,12 @@ final class Connection: @unchecked Sendable {
 
     private static func category(_ state: State, _ phase: ReadPhase) -> ConnectionCategory? {
         switch state {
-        case .reading: phase == .idle ? .idle : .readingRequest
+        case .reading:
+            switch phase {
+            case .idle: .idle
+            case .unused: .unused
+            case .head, .body: .readingRequest
+            }
         case .inWorker: .queuedOrInWorker
         case .writing: .writing
         case .lingering: .closing

@@ -50,7 +50,8 @@ final class DurationHistogram: Sendable {
 
 /// Where a connection stands, as the status page counts them.
 enum ConnectionCategory: Int, CaseIterable {
-    case readingRequest, queuedOrInWorker, writing, idle, closing
+    /// `unused`: accepted, not a byte yet (a browser's spare preconnected socket, say).
+    case readingRequest, queuedOrInWorker, writing, idle, closing, unused
 }
 
 /// The numbers behind `/server-status` and `/metrics`, updated as the server works.

@@ -18,7 +18,8 @@ struct StatusReport {
         let states = ConnectionCategory.allCases.map { stats.connections[$0.rawValue].current }
         if configuration.mode == .epoll {
             lines.append("connections: \(states.reduce(0, +)) open: \(states[0]) reading a request, "
-                + "\(states[1]) queued for or in a worker, \(states[2]) writing, \(states[3]) idle keep-alive, \(states[4]) closing")
+                + "\(states[1]) queued for or in a worker, \(states[2]) writing, \(states[3]) idle keep-alive, \(states[4]) closing, "
+                + "\(states[5]) unused (nothing sent yet)")
         }
         if let pool = stats.poolSnapshot {
             lines.append("workers: \(pool.busy) busy, \(pool.size - pool.busy) idle; "
@@ -68,7 +69,7 @@ struct StatusReport {
             ("{kind=\"write\"}", String(stats.writeTimeouts.current)),
         ])
         if configuration.mode == .epoll {
-            let names = ["reading", "worker", "writing", "idle", "closing"]
+            let names = ["reading", "worker", "writing", "idle", "closing", "unused"]
             metric("connections", "gauge", "Open connections by state.",
                    ConnectionCategory.allCases.map { ("{state=\"\(names[$0.rawValue])\"}", String(stats.connections[$0.rawValue].current)) })
             metric("reactor_loop_iterations_total", "counter", "Reactor wake-ups.", single(stats.loopIterations.current))

@@ -167,6 +167,34 @@ struct StatusTests {
 
     // MARK: Gauges and histograms
 
+    /// A connection that has sent nothing is "unused", not "reading a request", until its first byte.
+    @Test func unusedConnectionsAreCountedApart() throws {
+        let server = try TestServer(.epoll) {
+            $0.status = .on
+            $0.headerTimeout = 30
+        }
+        defer { server.stop() }
+        let client = try server.connect()
+        func states() throws -> (unused: Double, reading: Double) {
+            let metrics = try PrometheusText(parsing: server.exchange(Self.request("/metrics")).bodyText)
+            return (metrics.value("hello_connections", ["state": "unused"]) ?? -1, metrics.value("hello_connections", ["state": "reading"]) ?? -1)
+        }
+        var seen: [(Double, Double)] = []
+        #expect(try Self.poll {
+            let now = try states()
+            seen.append(now)
+            return now == (1, 0)
+        }, "(unused, reading) went \(seen), never (1, 0)")
+        #expect(try Self.poll { try server.exchange(Self.request("/server-status")).bodyText.contains(", 1 unused (nothing sent yet)") })
+        try client.send("G")
+        seen = []
+        #expect(try Self.poll {
+            let now = try states()
+            seen.append(now)
+            return now == (0, 1)
+        }, "after a byte (unused, reading) went \(seen), never (0, 1)")
+    }
+
     @Test func idleKeepAliveConnectionsAreCounted() throws {
         let server = try TestServer(.epoll) {
             $0.status = .on
@@ -345,7 +373,7 @@ struct StatusTests {
         }
         if mode == .epoll {
             let states = Set(metrics.family("hello_connections")?.samples.compactMap { $0.labels["state"] } ?? [])
-            #expect(states == ["reading", "worker", "writing", "idle", "closing"])
+            #expect(states == ["reading", "worker", "writing", "idle", "closing", "unused"])
         }
         if mode != .blocking {
             let busy = metrics.value("hello_workers", ["state": "busy"]) ?? -1
