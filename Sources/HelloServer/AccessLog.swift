@@ -101,31 +101,36 @@ public final class AccessLog: Sendable {
         Glibc.close(old)
     }
 
-    /// `text` as the log shows it (see the other `escape`); itself when nothing needs escaping.
-    static func escape(_ text: String) -> String {
-        text.utf8.contains(where: needsEscape) ? escape(text.utf8) : text
+    /// A request line as the log shows it, escaped as Apache escapes log items: `\"`, `\\`, and
+    /// `\xHH` for bytes that are not printable ASCII, so the quoted field stays one field.
+    static func escape(_ bytes: some Collection<UInt8>) -> String {
+        var escaped: [UInt8] = []
+        appendEscaped(bytes, to: &escaped)
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     private static func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C }
 
-    /// A request line as the log shows it, escaped as Apache escapes log items: `\"`, `\\`, and
-    /// `\xHH` for bytes that are not printable ASCII, so the quoted field stays one field.
-    static func escape(_ bytes: some Collection<UInt8>) -> String {
-        guard bytes.contains(where: needsEscape) else {
-            return String(decoding: bytes, as: UTF8.self)
+    /// `text`'s bytes escaped (see `escape`), copied at once when none needs it (the usual case).
+    private static func appendEscaped(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { appendEscaped($0, to: &bytes) }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func appendEscaped(_ source: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        guard source.contains(where: needsEscape) else {
+            bytes.append(contentsOf: source)
+            return
         }
-        var text = ""
-        for byte in bytes {
+        for byte in source {
             switch byte {
-            case 0x22: text += "\\\""
-            case 0x5C: text += "\\\\"
-            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16)
-                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            case 0x22, 0x5C: bytes.append(contentsOf: [0x5C, byte])
+            case 0x20..<0x7F: bytes.append(byte)
+            default: bytes.append(contentsOf: [0x5C, 0x78, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
             }
         }
-        return text
     }
 
     /// The first line of a request that failed to parse, escaped: at most 200 bytes; `-` when
@@ -140,10 +145,17 @@ public final class AccessLog: Sendable {
         return firstLine.isEmpty ? "-" : escape(firstLine)
     }
 
+    /// What a line shows between its quotes.
+    enum RequestLine {
+        /// A parsed request's line, escaped as it is written (no string is built for it).
+        case head(RequestHead)
+        /// Already escaped (`escape`, `quotedRequestLine`): a request that could not be parsed.
+        case escaped(String)
+    }
+
     /// Records `HOST - - [TIME] "REQUEST LINE" STATUS BYTES` (`-` for no body bytes) from any
-    /// thread, as its response is sent; `escapedRequestLine` comes from `escape` or
-    /// `quotedRequestLine`.
-    func record(host: String, escapedRequestLine: String, status: Int, bodyBytes: Int) {
+    /// thread, as its response is committed to the socket.
+    func record(host: String, requestLine: RequestLine, status: Int, bodyBytes: Int) {
         stripes[stripeIndex()].withLock { stripe in
             // Numbered under the stripe's lock: see the type's invariant.
             let (number, now) = nextNumber()
@@ -159,7 +171,16 @@ public final class AccessLog: Sendable {
                 bytes.append(contentsOf: Self.afterHost)
                 bytes.append(contentsOf: time)
                 bytes.append(contentsOf: Self.afterTime)
-                Self.append(escapedRequestLine, to: &bytes)
+                switch requestLine {
+                case .head(let head):
+                    Self.appendEscaped(head.method, to: &bytes)
+                    bytes.append(0x20)
+                    Self.appendEscaped(head.target, to: &bytes)
+                    bytes.append(0x20)
+                    Self.append(head.version.text, to: &bytes)
+                case .escaped(let text):
+                    Self.append(text, to: &bytes)
+                }
                 bytes.append(contentsOf: Self.afterRequestLine)
                 Self.appendDecimal(status, to: &bytes)
                 if bodyBytes == 0 {
@@ -222,7 +243,8 @@ public final class AccessLog: Sendable {
             }
             var ready: [UInt8] = []
             do {
-                let sources = [output.heldBack] + output.spares
+                // Only stripes that hold lines: the merge looks at every source for every line.
+            let sources = ([output.heldBack] + output.spares).filter { !$0.isEmpty }
                 output.heldBack = NumberedLines.merge(sources, through: watermark, into: &ready)
             }
             // `sources` is gone, so the spares are uniquely held again: emptied, they keep their capacity.

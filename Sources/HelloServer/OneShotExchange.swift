@@ -46,13 +46,13 @@ struct OneShotExchange {
             if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
             // Recorded before the write: once the client has its answer it may send the next
             // request, whose line must come after this one (CONTRACT.md: send order).
-            record(peer, escapedRequestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
+            record(peer, requestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
             respond(socket, with: PreparedResponse(error: error), omitBody: false)
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
-            record(peer, escapedRequestLine: AccessLog.escape(head.requestLine), decision.response, omitBody: decision.omitBody)
+            record(peer, requestLine: .head(head), decision.response, omitBody: decision.omitBody)
             respond(socket, with: decision.response, omitBody: decision.omitBody)
             if bodyUnread || !buffer.isEmpty {
                 LingeringClose.finish(socket, timeout: timeout)
@@ -153,16 +153,16 @@ struct OneShotExchange {
         }
     }
 
-    private func record(_ peer: SocketAddress?, escapedRequestLine: @autoclosure () -> String, _ response: PreparedResponse, omitBody: Bool) {
+    private func record(_ peer: SocketAddress?, requestLine: @autoclosure () -> AccessLog.RequestLine, _ response: PreparedResponse, omitBody: Bool) {
         context.recordResponse(
-            peerHost: peer?.host ?? "-", escapedRequestLine: escapedRequestLine(), status: response.status.code,
+            peerHost: peer?.host ?? "-", requestLine: requestLine(), status: response.status.code,
             bodyBytes: omitBody ? 0 : response.body.count)
     }
 
     /// The start of what the client sent, for the access log line of a request that failed
     /// to parse.
-    private func firstLine() -> String {
-        lastHead.map { AccessLog.escape($0.requestLine) } ?? AccessLog.quotedRequestLine(buffer.span)
+    private func firstLine() -> AccessLog.RequestLine {
+        lastHead.map { AccessLog.RequestLine.head($0) } ?? .escaped(AccessLog.quotedRequestLine(buffer.span))
     }
 
     private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {

@@ -108,7 +108,7 @@ extension Reactor {
                     connection.headAwaitingBody = nil
                 case .failure(let error):
                     connection.body = nil
-                    connection.failedRequestLine = connection.headAwaitingBody.map { AccessLog.escape($0.requestLine) } ?? "-"
+                    connection.failedRequestLine = connection.headAwaitingBody.map { AccessLog.escape($0.requestLine.utf8) } ?? "-"
                     return stop(connection, error, offset)
                 }
                 continue
@@ -170,7 +170,7 @@ extension Reactor {
         response.encodeHead(into: &connection.output, dateLine: context.dates.line(), connection: .close, lines: context.connectionLines)
         connection.output.append(contentsOf: response.body)
         context.recordResponse(
-            peerHost: connection.peerHost, escapedRequestLine: requestLine(refusedWith: error, connection), status: response.status.code,
+            peerHost: connection.peerHost, requestLine: requestLine(refusedWith: error, connection), status: response.status.code,
             bodyBytes: response.body.count)
         connection.state = .writing
         requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
@@ -178,16 +178,16 @@ extension Reactor {
     }
 
     /// What the access log shows as the request line of a request refused with `error`.
-    private func requestLine(refusedWith error: HTTPError, _ connection: Connection) -> String {
+    private func requestLine(refusedWith error: HTTPError, _ connection: Connection) -> AccessLog.RequestLine {
         switch error {
         case .headerTimeout:
             // A local reference for the span (the property's storage may not be borrowed).
             let buffered = connection.buffer
-            return AccessLog.quotedRequestLine(buffered.span)
+            return .escaped(AccessLog.quotedRequestLine(buffered.span))
         case .bodyTimeout:
-            return connection.headAwaitingBody.map { AccessLog.escape($0.requestLine) } ?? "-"
+            return connection.headAwaitingBody.map { .head($0) } ?? .escaped("-")
         default:
-            return connection.failedRequestLine
+            return .escaped(connection.failedRequestLine)
         }
     }
 }

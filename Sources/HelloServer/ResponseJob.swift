@@ -86,7 +86,7 @@ enum ResponseJob {
         for answer in connection.answers {
             accessLog.record(
                 host: connection.peerHost,
-                escapedRequestLine: answer.request.map { AccessLog.escape(connection.requests[$0].requestLine) } ?? connection.failedRequestLine,
+                requestLine: answer.request.map { .head(connection.requests[$0]) } ?? .escaped(connection.failedRequestLine),
                 status: answer.status, bodyBytes: answer.bodyBytes)
         }
         connection.answers.removeAll(keepingCapacity: true)

@@ -68,13 +68,13 @@ final class ServerContext: Sendable {
     }
 
     /// Counts a response and records its access log line (from any thread, as it is sent).
-    /// `peerHost` and `escapedRequestLine` are only evaluated when the access log is on.
+    /// `peerHost` and `requestLine` are only evaluated when the access log is on.
     func recordResponse(
-        peerHost: @autoclosure () -> String, escapedRequestLine: @autoclosure () -> String, status: Int, bodyBytes: Int
+        peerHost: @autoclosure () -> String, requestLine: @autoclosure () -> AccessLog.RequestLine, status: Int, bodyBytes: Int
     ) {
         stats.recordResponse(status: status, bodyBytes: bodyBytes)
         guard let accessLog else { return }
-        accessLog.record(host: peerHost(), escapedRequestLine: escapedRequestLine(), status: status, bodyBytes: bodyBytes)
+        accessLog.record(host: peerHost(), requestLine: requestLine(), status: status, bodyBytes: bodyBytes)
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }

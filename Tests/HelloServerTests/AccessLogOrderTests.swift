@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HTTP1
 @testable import HelloServer
 import Testing
 import ThreadPool
@@ -29,7 +30,7 @@ struct AccessLogOrderTests {
         for thread in 0..<threads {
             recorders.append(try JoinableThread(name: "test-recorder-\(thread)") {
                 for index in 0..<linesPerThread {
-                    log.record(host: "10.0.0.\(thread)", escapedRequestLine: "GET /t\(thread)/\(index) HTTP/1.1", status: 200, bodyBytes: index)
+                    log.record(host: "10.0.0.\(thread)", requestLine: Self.get("/t\(thread)/\(index)"), status: 200, bodyBytes: index)
                     // A worker does a response's work between lines; a tight loop would keep the
                     // flusher off this stripe's lock (pthread mutexes are not fair).
                     if index % 50 == 0 { sched_yield() }
@@ -52,7 +53,7 @@ struct AccessLogOrderTests {
                         sched_yield()
                         continue
                     }
-                    log.record(host: "10.0.0.9", escapedRequestLine: "GET /relay/\(mine) HTTP/1.1", status: 200, bodyBytes: mine)
+                    log.record(host: "10.0.0.9", requestLine: .escaped("GET /relay/\(mine) HTTP/1.1"), status: 200, bodyBytes: mine)
                     turn.withLock { $0 += 1 }
                 }
                 recording.withLock { $0 -= 1 }
@@ -88,6 +89,10 @@ struct AccessLogOrderTests {
         }
         #expect(outOfOrder.isEmpty, "\(outOfOrder.prefix(5)) (\(outOfOrder.count) in all)")
         #expect(next == [Int](repeating: linesPerThread, count: threads))
+    }
+
+    private static func get(_ target: String) -> AccessLog.RequestLine {
+        .head(RequestHead(method: "GET", target: target, path: target, version: .http1_1, keepAlive: true))
     }
 
     /// (thread, index, epoch seconds) of a line the test recorded.
