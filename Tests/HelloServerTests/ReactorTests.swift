@@ -205,16 +205,23 @@ struct ReactorTests {
         #expect(try client.readResponse(untilClose: false).status == 200)
     }
 
-    @Test func aBodyThatStallsGets408() throws {
+    /// Each body byte within `--header-timeout` of the last moves the deadline: four bytes 0.2 s
+    /// apart keep the request alive for 0.8 s, then 0.5 s of silence ends it with 408.
+    @Test func aBodyThatStallsGets408AfterItsLastProgress() throws {
         let server = try TestServer(.epoll) { $0.headerTimeout = 0.5 }
         let client = try server.connect()
         try client.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n")
+        let started = ContinuousClock.now
         for _ in 0..<4 {
             usleep(200_000)
             try client.send("x")  // progress resets the body deadline
         }
         let response = try client.readResponse()
+        let elapsed = ContinuousClock.now - started
         #expect(response.status == 408)
+        // Without the reset the 408 would come 0.5 s after the head; with it, 0.5 s after the last byte.
+        #expect(elapsed >= .milliseconds(1_200), "408 after \(elapsed): progress did not move the deadline")
+        #expect(elapsed < .seconds(4))
     }
 
     @Test func clientsThatResetAtEveryStageDoNotHurtTheServer() throws {

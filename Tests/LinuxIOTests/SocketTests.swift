@@ -212,16 +212,25 @@ struct SocketTests {
         _ = client
     }
 
-    @Test("setNoDelay and setResetOnClose are accepted on a connection")
+    @Test("setNoDelay sets TCP_NODELAY and setResetOnClose sets SO_LINGER to on, 0 s")
     func options() throws {
         let listener = try makeListener()
         let client = try connectClient(to: listener)
-        try client.setNoDelay()
-        try client.setResetOnClose()
-        var value: Int32 = 0
+        var noDelay: Int32 = -1
         var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(client.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length)
-        #expect(value != 0)
+        #expect(getsockopt(client.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, &length) == 0)
+        #expect(noDelay == 0, "off before the call")
+        try client.setNoDelay()
+        #expect(getsockopt(client.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, &length) == 0)
+        #expect(noDelay != 0)
+
+        var lingering = linger(l_onoff: -1, l_linger: -1)
+        var lingerLength = socklen_t(MemoryLayout<linger>.size)
+        #expect(getsockopt(client.rawValue, SOL_SOCKET, SO_LINGER, &lingering, &lingerLength) == 0)
+        #expect(lingering.l_onoff == 0, "off before the call")
+        try client.setResetOnClose()
+        #expect(getsockopt(client.rawValue, SOL_SOCKET, SO_LINGER, &lingering, &lingerLength) == 0)
+        #expect(lingering.l_onoff != 0 && lingering.l_linger == 0, "on, with no lingering time: close sends a reset")
     }
 
     /// `shutdown` on a listener is how a blocking accept loop is told to stop.
