@@ -11,7 +11,6 @@ import Testing
 struct CommandLineTests {
     static let modes: [ServerMode] = [.blocking, .pool, .epoll]
 
-    /// Flip to true once `--mode epoll` (the reactor) exists: `epollMode` then expects it to serve.
     // MARK: Startup line
 
     struct StartupCase: Sendable, CustomTestStringConvertible {
@@ -80,7 +79,7 @@ struct CommandLineTests {
         ["extra-argument"],
     ])
     func usageErrorExits64(arguments: [String]) throws {
-        // A mode that runs today, so only the bad option can explain the exit.
+        // A valid mode, so only the bad option can explain the exit.
         let all = arguments.contains("--mode") ? arguments : ["--mode", "pool"] + arguments
         let server = try ServerProcess.runToExit(all)
         #expect(try server.waitForExit(timeout: 10) == .exited(64), "stderr: \(server.stderr.text)")
@@ -119,8 +118,7 @@ struct CommandLineTests {
         if kind == "file" { try Data("<p>hi</p>".utf8).write(to: URL(fileURLWithPath: root)) }
         let server = try ServerProcess.runToExit(["--mode", "pool", "--root", root])
         let outcome = try server.waitForExit(timeout: 10)
-        #expect(outcome != .exited(0))
-        #expect(outcome == .exited(1), "currently 1; any non-zero exit is within the contract")
+        #expect(outcome == .exited(1), "it cannot serve: exit 1, like a port it cannot listen on")
         #expect(server.stdout.text.isEmpty)
         #expect(server.stderr.lines.contains { $0.hasPrefix("error: ") && $0.contains(root) }, "stderr: \(server.stderr.text)")
     }

@@ -16,7 +16,7 @@ struct ModesTests {
     @Test func blockingModeMakesEveryoneWaitForASleep() throws {
         let server = try TestServer(.blocking) { $0.sleepMilliseconds = 1000 }
         let sleeper = try startSleep(server)
-        usleep(150_000)
+        // No wait needed: the one thread accepts in backlog order, so the sleeper comes first.
         let started = Date()
         #expect(try server.get("/").status == 200)
         #expect(Date().timeIntervalSince(started) >= 0.7, "the single thread was busy sleeping")
@@ -24,9 +24,10 @@ struct ModesTests {
     }
 
     @Test func poolModeServesOthersDuringASleep() throws {
-        let server = try TestServer(.pool) { $0.sleepMilliseconds = 1500 }
+        let server = try TestServer(.pool) { $0.sleepMilliseconds = 1500; $0.status = .on }
         let sleeper = try startSleep(server)
-        usleep(150_000)
+        // The sleeper holds a worker (the status request itself holds another).
+        #expect(server.waitForStatus(containing: "workers: 2 busy"), "the sleeper is in a worker")
         let started = Date()
         #expect(try server.get("/").status == 200)
         #expect(Date().timeIntervalSince(started) < 0.5, "another worker answered")
@@ -36,7 +37,8 @@ struct ModesTests {
     @Test func poolModeWithAllWorkersSleepingQueuesTheNextClient() throws {
         let server = try TestServer(.pool) { $0.sleepMilliseconds = 800; $0.workers = 2 }
         let sleepers = try (0..<2).map { _ in try startSleep(server) }
-        usleep(150_000)
+        // No wait needed: connections reach the pool's queue in backlog order, so both workers
+        // take a sleeper before the next client.
         let started = Date()
         #expect(try server.get("/").status == 200)
         #expect(Date().timeIntervalSince(started) >= 0.5, "both workers were busy")

@@ -98,11 +98,12 @@ struct ReactorTests {
         try Data(content).write(to: directory.appendingPathComponent("big.bin"))
         try Data("hi".utf8).write(to: directory.appendingPathComponent("hello.html"))
         let root = directory.path
-        let server = try TestServer(.epoll) { $0.root = root; $0.workers = 1; $0.headerTimeout = 10 }
+        let server = try TestServer(.epoll) { $0.root = root; $0.workers = 1; $0.headerTimeout = 10; $0.status = .on }
 
         let slow = try server.connect()
         try slow.send("GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n")
-        usleep(300_000)  // the one worker wrote what fit and handed the rest to the reactor
+        // The one worker wrote what fit and handed the rest to the reactor.
+        #expect(server.waitForStatus(containing: ", 1 writing,"), "the reactor finishes the response")
         let started = Date()
         #expect(try server.get("/").status == 200)
         #expect(Date().timeIntervalSince(started) < 1, "the only worker is free while the slow client reads")
@@ -126,12 +127,12 @@ struct ReactorTests {
         try Data(count: 16 << 20).write(to: directory.appendingPathComponent("big.bin"))
         try Data("hi".utf8).write(to: directory.appendingPathComponent("hello.html"))
         let root = directory.path
-        let server = try TestServer(.epoll) { $0.root = root; $0.workers = 1; $0.headerTimeout = 0.5 }
+        let server = try TestServer(.epoll) { $0.root = root; $0.workers = 1; $0.headerTimeout = 0.5; $0.status = .on }
         let stuck = try server.connect()
         try stuck.send("GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n")
-        usleep(200_000)
+        #expect(server.waitForStatus(containing: ", 1 writing,"), "the reactor holds the rest of the response")
         #expect(try server.get("/").status == 200, "no worker waits for the stuck client")
-        usleep(1_500_000)
+        #expect(server.waitForStatus(containing: ", 1 write\n"), "the write deadline fired")
         // The server gave up: what arrives is a prefix of the response, then end of file or reset.
         let (received, closed) = stuck.drainUntilServerCloses()
         #expect(closed, "the connection was not closed")

@@ -46,6 +46,21 @@ final class TestServer: Sendable {
         return try client.readResponse(untilClose: false, headRequest: request.hasPrefix("HEAD "))
     }
 
+    /// Polls `/server-status` (the server needs `status = .on`) until its text contains
+    /// `fragment`: a wait for a state the server reports, instead of a fixed sleep. False if
+    /// it never does within `timeout` seconds.
+    func waitForStatus(containing fragment: String, timeout: Double = 10) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if let status = try? exchange("GET /server-status HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+               status.bodyText.contains(fragment) {
+                return true
+            }
+            usleep(10_000)
+        }
+        return false
+    }
+
     /// `GET path` on a new connection; for "the server still serves the next client" checks.
     func get(_ path: String = "/") throws -> TestResponse {
         try exchange("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
