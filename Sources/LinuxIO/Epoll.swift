@@ -38,11 +38,6 @@ public struct Epoll: ~Copyable, Sendable {
         try control(EPOLL_CTL_ADD, fd, events, token, "epoll_ctl(ADD)")
     }
 
-    /// EPOLL_CTL_MOD: changes what `fd` is watched for.
-    public func modify(_ fd: Int32, events: EpollEvents, token: UInt64) throws(Errno) {
-        try control(EPOLL_CTL_MOD, fd, events, token, "epoll_ctl(MOD)")
-    }
-
     /// EPOLL_CTL_DEL: stops watching `fd` (closing a descriptor does this by itself).
     public func remove(_ fd: Int32) throws(Errno) {
         try control(EPOLL_CTL_DEL, fd, [], 0, "epoll_ctl(DEL)")

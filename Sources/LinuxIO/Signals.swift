@@ -11,18 +11,6 @@ public enum Signals {
         _ = Glibc.signal(signal, SIG_IGN)
     }
 
-    /// Restores the default disposition of `signal` and raises it, so the process dies
-    /// by it and its parent sees the signal in its exit status.
-    public static func dieBy(_ signal: Int32) -> Never {
-        _ = Glibc.signal(signal, SIG_DFL)
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, signal)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        raise(signal)
-        _exit(128 + signal)
-    }
-
     /// Blocks `signals` in the calling thread and every thread it creates afterwards.
     public static func block(_ signals: [Int32]) {
         var set = makeSet(signals)

@@ -140,8 +140,7 @@ struct ResponseTests {
         (.methodNotAllowed, "405 Method Not Allowed"), (.requestTimeout, "408 Request Timeout"),
         (.contentTooLarge, "413 Content Too Large"), (.uriTooLong, "414 URI Too Long"),
         (.requestHeaderFieldsTooLarge, "431 Request Header Fields Too Large"),
-        (.internalServerError, "500 Internal Server Error"), (.notImplemented, "501 Not Implemented"),
-        (.serviceUnavailable, "503 Service Unavailable"), (.httpVersionNotSupported, "505 HTTP Version Not Supported"),
+        (.notImplemented, "501 Not Implemented"), (.httpVersionNotSupported, "505 HTTP Version Not Supported"),
     ])
     func statusReasons(status: HTTPStatus, description: String) {
         #expect(status.description == description)

@@ -5,7 +5,6 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
