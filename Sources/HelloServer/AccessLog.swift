@@ -27,7 +27,7 @@ public final class AccessLog: Sendable {
     /// The descriptor, the lines held back and the flushed stripes' spare buffers; held for a
     /// whole flush, so flushes never overlap.
     private let output: Locked<Output>
-    /// Recording threads beyond this many (`--workers` above 14, with the reactor) share stripes.
+    /// Recording threads beyond this many (`--workers` above 15, with the reactor) share stripes.
     static let stripeCount = 16
     private let stripes = (0..<AccessLog.stripeCount).map { _ in Locked(Stripe()) }
     /// The calling thread's stripe index plus one (pthread thread-specific data).
