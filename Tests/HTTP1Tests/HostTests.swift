@@ -76,4 +76,27 @@ struct HostTests {
         expectFailure("GET http://\(authority)/p HTTP/1.1\r\nHost: h\r\n\r\n", .invalidTarget, status: 400)
         expectFailure("GET https://\(authority) HTTP/1.1\r\nHost: h\r\n\r\n", .invalidTarget, status: 400)
     }
+
+    @Test("each byte value inside a Host name: accepted exactly when RFC 3986 allows it in a reg-name (but ,)")
+    func everyByteInAName() {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+;=".utf8)
+        for byte in UInt8.min...UInt8.max {
+            let input = bytes("GET / HTTP/1.1\r\nHost: a") + [byte] + bytes("b\r\n\r\n")
+            let outcome = parseWhole(input)
+            if allowed.contains(byte) {
+                guard case .complete = outcome else {
+                    Issue.record("byte \(byte) refused: \(outcome)")
+                    continue
+                }
+            } else if byte == 0x09 || (byte >= 0x20 && byte != 0x7F) {
+                // A byte a field value may hold, but a host may not.
+                #expect(outcome == .failure(.invalidHost), "byte \(byte)")
+            } else {
+                guard case .failure = outcome else {
+                    Issue.record("byte \(byte) accepted")
+                    continue
+                }
+            }
+        }
+    }
 }
