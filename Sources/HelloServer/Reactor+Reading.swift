@@ -81,12 +81,12 @@ extension Reactor {
         } else if connection.body != nil {
             if bodyProgress {
                 connection.phase = .body
-                requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+                arm(.request, connection)
             }
         } else if connection.hasPartialRequest && (startedRequest || connection.phase == .body) {
             // The head deadline runs from the first byte of the request; later bytes don't move it.
             connection.phase = .head
-            requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+            arm(.request, connection)
         }
     }
 
@@ -151,7 +151,7 @@ extension Reactor {
     /// Gives the connection, with its complete requests in order, to a worker.
     private func handOff(_ connection: Connection) {
         connection.state = .inWorker
-        connection.disarmTimer(stamps: &stamps)
+        disarmTimer(connection)
         connection.handedOffAt = Deadline.now.nanoseconds
         do {
             guard let pool, let job = connection.job else { throw ThreadPoolError.shutDown }
@@ -173,7 +173,7 @@ extension Reactor {
             peerHost: connection.peerHost, requestLine: requestLine(refusedWith: error, connection), status: response.status.code,
             bodyBytes: response.body.count)
         connection.state = .writing
-        requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+        arm(.request, connection)
         flush(connection)
     }
 

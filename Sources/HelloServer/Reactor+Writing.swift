@@ -19,7 +19,7 @@ extension Reactor {
         } else if connection.hasUnsentOutput {
             // The socket was full: the reactor finishes on EPOLLOUT, without a worker.
             connection.state = .writing
-            requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+            arm(.request, connection)
             if connection.writableWhileAway { flush(connection) }
         } else {
             responsesWritten(connection)
@@ -34,7 +34,7 @@ extension Reactor {
             responsesWritten(connection)
         case .blocked(let progressed):
             // Wait for the next EPOLLOUT edge; only progress moves the deadline.
-            if progressed { requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps) }
+            if progressed { arm(.request, connection) }
         case .failed:
             close(connection)
         }
@@ -62,7 +62,7 @@ extension Reactor {
         guard connection.state == .reading, !connection.hasPartialRequest else { return }
         connection.phase = .idle
         if connection.buffer.capacity > 16 * 1024 { connection.buffer = [] }
-        idleTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+        arm(.idle, connection)
     }
 
     /// Closes after the last response. When the client may still be sending (an error cut its
@@ -80,7 +80,7 @@ extension Reactor {
         try? connection.socket.shutdown(.write)
         connection.state = .lingering
         connection.buffer = []
-        lingerTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+        arm(.linger, connection)
         drainLingering(connection)
     }
 
@@ -104,7 +104,7 @@ extension Reactor {
     func close(_ connection: Connection) {
         guard connection.state != .closed else { return }
         connection.state = .closed
-        connection.disarmTimer(stamps: &stamps)
+        disarmTimer(connection)
         table.remove(connection)
         roomForConnections()
     }

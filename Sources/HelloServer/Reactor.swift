@@ -26,11 +26,9 @@ final class Reactor {
     let epoll: Epoll
     var listener: Listener?
     var table = ConnectionTable()
-    var requestTimers: DeadlineQueue
-    var idleTimers: DeadlineQueue
-    var lingerTimers: DeadlineQueue
-    var stamps: UInt64 = 0
-    var expired: [(slot: Int, stamp: UInt64, kind: TimerKind)] = []
+    var timers: Timers
+    /// Reused by `expireTimers`, so a loop iteration allocates nothing for its timers.
+    var expired: [Timers.Due] = []
     var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     var events = EpollEventBuffer(capacity: 256)
     var handedBack: [Connection] = []
@@ -47,9 +45,9 @@ final class Reactor {
         epoll = try Epoll()
         self.listener = Listener(listener)
         let configuration = context.configuration
-        requestTimers = DeadlineQueue(seconds: configuration.headerTimeout)
-        idleTimers = DeadlineQueue(seconds: configuration.keepAliveTimeout)
-        lingerTimers = DeadlineQueue(seconds: min(LingeringClose.maxSeconds, configuration.headerTimeout))
+        timers = Timers(
+            requestSeconds: configuration.headerTimeout, idleSeconds: configuration.keepAliveTimeout,
+            lingerSeconds: min(LingeringClose.maxSeconds, configuration.headerTimeout))
         try epoll.add(completions.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
         try epoll.add(context.shutdownEvent.rawValue, events: .readable, token: Self.shutdownToken)
         watchListener(true)
@@ -182,7 +180,7 @@ final class Reactor {
         }
         // For a new connection the head deadline runs from acceptance (CONTRACT.md).
         connection.phase = .unused
-        requestTimers.arm(connection, now: Deadline.now.nanoseconds, stamps: &stamps)
+        arm(.request, connection)
     }
 
     /// Starts or stops watching the listener (at the connection limit, or after EMFILE).
@@ -225,25 +223,26 @@ final class Reactor {
     /// How long epoll_wait may sleep: until the nearest deadline (-1: none). Computed without
     /// building an array, since it runs on every loop iteration.
     private func timeoutMilliseconds() -> Int32 {
-        let candidates: InlineArray<4, UInt64?> = [requestTimers.next, idleTimers.next, lingerTimers.next, resumeAcceptingAt]
-        var nearest = UInt64.max
-        for index in candidates.indices {
-            if let candidate = candidates[index], candidate < nearest { nearest = candidate }
-        }
+        let nearest = min(timers.next ?? .max, resumeAcceptingAt ?? .max)
         return nearest == .max ? -1 : Deadline(nanoseconds: nearest).remainingMilliseconds
     }
 
-    /// Which queue a timer came from: what its expiry means.
-    enum TimerKind { case request, idle, linger }
+    /// Arms the connection's one timer (see `Timers`), from now.
+    func arm(_ kind: Timers.Kind, _ connection: Connection) {
+        connection.timerStamp = timers.arm(kind, slot: connection.slot, now: Deadline.now.nanoseconds)
+    }
+
+    /// Stops whatever timer the connection had (its entries become stale).
+    func disarmTimer(_ connection: Connection) {
+        connection.timerStamp = timers.disarm()
+    }
 
     private func expireTimers() {
         let now = Deadline.now.nanoseconds
         // Collected first and acted on after: acting may arm new timers in the same queues.
         var due = expired
         expired = []
-        requestTimers.expire(now: now) { due.append(($0, $1, .request)) }
-        idleTimers.expire(now: now) { due.append(($0, $1, .idle)) }
-        lingerTimers.expire(now: now) { due.append(($0, $1, .linger)) }
+        timers.expire(now: now, into: &due)
         for (slot, stamp, kind) in due {
             guard let connection = live(slot, stamp) else { continue }
             switch (kind, connection.state) {
