@@ -1,0 +1,77 @@
+import HTTP1
+@testable import HelloServer
+import LinuxIO
+import Testing
+
+/// The reactor's bookkeeping on its own (issue 10: unit tests for the reactor's parts): the
+/// connection table's stale tokens and the hand-back queue's one wake-up per batch.
+@Suite struct ReactorPartsTests {
+    /// A connection for `slot`, on a socket of its own (a listener: any descriptor will do).
+    private static func connection(_ slot: Int, _ generation: UInt32, _ gauges: ConnectionGauges) throws -> Connection {
+        let socket = try Socket.listening(on: SocketAddress.resolve(host: "127.0.0.1", port: 0), backlog: 1)
+        return Connection(socket: socket, peer: nil, slot: slot, generation: generation, limits: ParserLimits(), gauges: gauges)
+    }
+
+    @Test("a token names one connection for all time: after its slot is reused, the old token is stale")
+    func staleTokens() throws {
+        let gauges = ConnectionGauges()
+        var table = ConnectionTable()
+        let (slot, generation) = table.reserveSlot()
+        #expect(slot == 0 && generation == 1)
+        let first = try Self.connection(slot, generation, gauges)
+        table.insert(first)
+        #expect(table.count == 1)
+        #expect(table.connection(forToken: first.token) === first)
+        #expect(table.connection(forToken: UInt64(generation + 1) << 32 | UInt64(slot)) == nil, "another generation")
+        #expect(table.connection(forToken: UInt64(generation) << 32 | 5) == nil, "a slot never used")
+
+        table.remove(first)
+        #expect(table.count == 0)
+        #expect(table.connection(forToken: first.token) == nil)
+        let (reused, newGeneration) = table.reserveSlot()
+        #expect(reused == slot && newGeneration == 2, "the freed slot, one generation on")
+        let second = try Self.connection(reused, newGeneration, gauges)
+        table.insert(second)
+        #expect(table.connection(forToken: first.token) == nil, "an event for the closed connection is stale")
+        #expect(table.connection(forToken: second.token) === second)
+        #expect(table.connection(atSlot: reused) === second)
+
+        table.remove(first)  // already gone: the slot's new occupant stays
+        #expect(table.count == 1 && table.connection(forToken: second.token) === second)
+        #expect(table.all.count == 1)
+    }
+
+    @Test("slots are reused before the table grows")
+    func slotReuse() throws {
+        let gauges = ConnectionGauges()
+        var table = ConnectionTable()
+        var open: [Connection] = []
+        for _ in 0..<3 {
+            let (slot, generation) = table.reserveSlot()
+            let connection = try Self.connection(slot, generation, gauges)
+            table.insert(connection)
+            open.append(connection)
+        }
+        #expect(open.map(\.slot) == [0, 1, 2])
+        table.remove(open[1])
+        let (slot, generation) = table.reserveSlot()
+        #expect(slot == 1 && generation == 2)
+    }
+
+    @Test("workers' hand-backs wake the reactor once per batch, and come out in order")
+    func oneWakePerBatch() throws {
+        let gauges = ConnectionGauges()
+        let completions = try Completions()
+        let connections = try (0..<3).map { try Self.connection($0, 1, gauges) }
+        for connection in connections { completions.handBack(connection) }
+        #expect(completions.wakeEvent.drain() == 1, "one signal for three hand-backs")
+        var taken: [Connection] = []
+        completions.takeAll(swappingWith: &taken)
+        #expect(taken.map(\.slot) == [0, 1, 2])
+        var again: [Connection] = []
+        completions.takeAll(swappingWith: &again)
+        #expect(again.isEmpty)
+        completions.handBack(connections[0])
+        #expect(completions.wakeEvent.drain() == 1, "an empty queue that fills signals again")
+    }
+}
