@@ -4,7 +4,7 @@
 // `ConnectionModel` is a copy of what the reactor does with the bytes of one connection, minus
 // the socket, the timers and the worker pool, because those functions are private to
 // HelloServer: `process`, `accept` and `stop` are Reactor.process/accept/stop from
-// Sources/HelloServer/Reactor+Reading.swift line for line; `ingest` is Reactor.ingest (fast
+// Sources/HelloServer/Reactor/Reactor+Reading.swift line for line; `ingest` is Reactor.ingest (fast
 // path straight from the read, else through the connection's buffer); `afterParsing` keeps
 // the parts of Reactor.afterParsing, ResponseJob.run and Reactor.responsesWritten
 // (Reactor+Writing.swift) that decide what happens to the connection: hand complete requests

@@ -35,37 +35,3 @@ enum ResponseWriter {
         return true
     }
 }
-
-/// Closing a connection without destroying the response in flight.
-///
-/// If a client's unread bytes are still in the socket when it is closed, Linux answers with a
-/// reset, and the client may lose the response it has not read yet. So the server first
-/// shuts down its sending side, then reads and discards until the client closes, for a
-/// bounded time (Apache's "lingering close").
-enum LingeringClose {
-    static let maxSeconds = 2.0
-
-    static func finish(_ socket: borrowing Socket, timeout: Double) {
-        try? socket.shutdown(.write)
-        let deadline = Deadline.after(seconds: min(timeout, maxSeconds))
-        var scratch = [UInt8](repeating: 0, count: 4096)
-        var discarded: [UInt8] = []
-        while !deadline.hasPassed {
-            guard let ready = try? Poll.wait([(socket.rawValue, .readable)], until: deadline), !ready[0].isEmpty else { return }
-            guard case .bytes = try? socket.read(appendingTo: &discarded, scratch: &scratch) else { return }
-            discarded.removeAll(keepingCapacity: true)
-        }
-    }
-}
-
-/// Waiting on the calling thread.
-enum Sleep {
-    /// nanosleep(2) for `milliseconds`, resumed after signals until the whole time has passed.
-    static func milliseconds(_ milliseconds: Int) {
-        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-            request = remaining
-        }
-    }
-}
