@@ -18,8 +18,8 @@ let package = Package(
         .target(name: "CLinux"),
         // Every syscall and the errno policy; owns file descriptors.
         .target(name: "LinuxIO", dependencies: ["CLinux"]),
-        // The book's thread pool, usable on its own.
-        .target(name: "ThreadPool", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // The book's thread pool, on LinuxIO's locks.
+        .target(name: "ThreadPool", dependencies: ["LinuxIO", .product(name: "Logging", package: "swift-log")]),
         // HTTP/1.x bytes in, values out; no I/O.
         .target(name: "HTTP1"),
         // The application: routes, pages and the server modes.
@@ -36,7 +36,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LinuxIOTests", dependencies: ["LinuxIO", "ThreadPool"]),
-        .testTarget(name: "ThreadPoolTests", dependencies: ["ThreadPool"]),
+        .testTarget(name: "ThreadPoolTests", dependencies: ["ThreadPool", "LinuxIO"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(
             name: "HelloServerTests",

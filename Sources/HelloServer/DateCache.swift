@@ -1,6 +1,6 @@
 import Glibc
 import HTTP1
-import ThreadPool
+import LinuxIO
 
 /// The `Date:` header line of responses, recomputed at most once a second.
 ///

@@ -87,21 +87,3 @@ final class ServerContext: Sendable {
         return exchanged
     }
 }
-
-/// Why a server could not start.
-public enum ServerError: Error, CustomStringConvertible {
-    /// bind(2) or listen(2) failed: `error: cannot listen on HOST:PORT: REASON`.
-    case cannotListen(address: String, Errno)
-    case cannotResolve(ResolutionError)
-    case invalidConfiguration(String)
-    case system(Errno)
-
-    public var description: String {
-        switch self {
-        case .cannotListen(let address, let errno): "cannot listen on \(address): \(errno.reason)"
-        case .cannotResolve(let error): "cannot listen: \(error)"
-        case .invalidConfiguration(let reason): reason
-        case .system(let errno): "\(errno)"
-        }
-    }
-}

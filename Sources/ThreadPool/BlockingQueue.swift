@@ -1,3 +1,5 @@
+import LinuxIO
+
 /// A first-in first-out queue that many threads push to and many threads take from,
 /// where a taker sleeps until there is something to take.
 ///

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxIO
 
 /// An operating-system thread running one closure, which its creator can wait for.
 ///

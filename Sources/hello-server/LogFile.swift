@@ -1,6 +1,6 @@
 import Glibc
+import LinuxIO
 import Logging
-import ThreadPool
 
 /// A log destination that appends lines to a file and can reopen it (for log rotation).
 ///

@@ -4,6 +4,7 @@ import HTTP1
 @testable import HelloServer
 import Testing
 import ThreadPool
+import LinuxIO
 
 /// `AccessLog`'s numbering and merging on their own (CONTRACT.md, Additions (v3): lines in the
 /// order their responses were sent, whichever thread sent them): many threads record while

@@ -61,17 +61,17 @@ import Testing
     @Test("workers' hand-backs wake the reactor once per batch, and come out in order")
     func oneWakePerBatch() throws {
         let gauges = ConnectionGauges()
-        let completions = try Completions()
+        let handBackQueue = try HandBackQueue()
         let connections = try (0..<3).map { try Self.connection($0, 1, gauges) }
-        for connection in connections { completions.handBack(connection) }
-        #expect(completions.wakeEvent.drain() == 1, "one signal for three hand-backs")
+        for connection in connections { handBackQueue.handBack(connection) }
+        #expect(handBackQueue.wakeEvent.drain() == 1, "one signal for three hand-backs")
         var taken: [Connection] = []
-        completions.takeAll(swappingWith: &taken)
+        handBackQueue.takeAll(swappingWith: &taken)
         #expect(taken.map(\.slot) == [0, 1, 2])
         var again: [Connection] = []
-        completions.takeAll(swappingWith: &again)
+        handBackQueue.takeAll(swappingWith: &again)
         #expect(again.isEmpty)
-        completions.handBack(connections[0])
-        #expect(completions.wakeEvent.drain() == 1, "an empty queue that fills signals again")
+        handBackQueue.handBack(connections[0])
+        #expect(handBackQueue.wakeEvent.drain() == 1, "an empty queue that fills signals again")
     }
 }

@@ -7,7 +7,7 @@ import ThreadPool
 ///
 /// Invariant: exactly one thread owns a connection at a time: the reactor, or the worker
 /// running its job (`state == .inWorker`). Ownership moves through the thread pool's queue
-/// and the `Completions` queue, both guarded by locks, so every access by the new owner
+/// and the `HandBackQueue`, both guarded by locks, so every access by the new owner
 /// happens after the old owner's last one; hence `@unchecked Sendable`. While a worker owns
 /// it, the reactor only records readiness in the `…WhileAway` flags.
 final class Connection: @unchecked Sendable {

@@ -1,4 +1,4 @@
-import ThreadPool
+import LinuxIO
 
 /// Spare response buffers that workers borrow for one job and give back.
 ///

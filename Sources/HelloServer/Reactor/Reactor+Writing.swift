@@ -6,7 +6,7 @@ import LinuxIO
 extension Reactor {
     /// Takes every connection workers have handed back since the last look.
     func takeHandedBack() {
-        completions.takeAll(swappingWith: &handedBack)
+        handBackQueue.takeAll(swappingWith: &handedBack)
         for connection in handedBack { handBackCompleted(connection) }
         handedBack.removeAll(keepingCapacity: true)
     }

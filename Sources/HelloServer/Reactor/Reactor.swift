@@ -22,7 +22,7 @@ final class Reactor {
     let context: ServerContext
     /// The workers; set by `run(with:)`.
     var pool: ThreadPool?
-    let completions: Completions
+    let handBackQueue: HandBackQueue
     let epoll: Epoll
     var listener: Listener?
     var table = ConnectionTable()
@@ -41,14 +41,14 @@ final class Reactor {
 
     init(context: ServerContext, listener: consuming Socket) throws(Errno) {
         self.context = context
-        completions = try Completions()
+        handBackQueue = try HandBackQueue()
         epoll = try Epoll()
         self.listener = Listener(listener)
         let configuration = context.configuration
         timers = Timers(
             requestSeconds: configuration.headerTimeout, idleSeconds: configuration.keepAliveTimeout,
             lingerSeconds: min(LingeringClose.maxSeconds, configuration.headerTimeout))
-        try epoll.add(completions.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
+        try epoll.add(handBackQueue.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
         try epoll.add(context.shutdownEvent.rawValue, events: .readable, token: Self.shutdownToken)
         watchListener(true)
     }
@@ -90,7 +90,7 @@ final class Reactor {
         case Self.listenerToken:
             acceptConnections()
         case Self.wakeToken:
-            completions.wakeEvent.drain()
+            handBackQueue.wakeEvent.drain()
         case Self.shutdownToken:
             if !stopping { beginStopping() }
         default:
@@ -169,7 +169,7 @@ final class Reactor {
         let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
         let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits, gauges: gauges)
-        connection.job = ResponseJob.make(for: connection, context: context, completions: completions)
+        connection.job = ResponseJob.make(for: connection, context: context, handBackQueue: handBackQueue)
         table.insert(connection)
         do {
             try epoll.add(connection.socket.rawValue, events: [.readable, .writable, .readHangUp, .edgeTriggered], token: connection.token)

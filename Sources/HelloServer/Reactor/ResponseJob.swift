@@ -14,13 +14,13 @@ enum ResponseJob {
     /// request costs no allocation for it. It holds the connection `unowned`: the reactor's
     /// table keeps a connection alive for as long as a worker has it, and a strong reference
     /// would be a cycle (connection → job → connection).
-    static func make(for connection: Connection, context: ServerContext, completions: Completions) -> ThreadPool.Job {
+    static func make(for connection: Connection, context: ServerContext, handBackQueue: HandBackQueue) -> ThreadPool.Job {
         { [unowned connection] in
             let started = Deadline.now.nanoseconds
             context.stats.queueWait.observe(nanoseconds: started - connection.handedOffAt)
             run(connection, context: context)
             context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
-            completions.handBack(connection)
+            handBackQueue.handBack(connection)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LinuxIO
 import ThreadPool
 
 /// The real `hello-server` binary running as a child process of the test.

@@ -1,12 +1,11 @@
 import LinuxIO
-import ThreadPool
 
 /// Connections that workers hand back to the reactor, and the eventfd that wakes it.
 ///
 /// Invariant: a worker signals the eventfd only when it makes the queue non-empty; the reactor
 /// drains the eventfd and then takes the whole queue, so a hand-back is never missed and a busy
 /// pool costs one wake-up per batch, not one per connection.
-final class Completions: Sendable {
+final class HandBackQueue: Sendable {
     private let queue = Locked<[Connection]>([])
     let wakeEvent: EventFD
 
