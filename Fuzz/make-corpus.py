@@ -3,7 +3,7 @@
 
 One small file per case: real requests as browsers, curl, ab and wrk send them, pipelined
 batches, chunked bodies with extensions and trailers, and every bad-input case of
-CONTRACT.md's "HTTP/1.x behaviour" (the file name says the rule and the expected status).
+Docs/HTTP.md (the file name says the rule and the expected status).
 Both targets get every case; the connection target also gets streams about keep-alive,
 closing and Expect: 100-continue. Run it again after changing a case; the files are committed.
 """
@@ -124,7 +124,7 @@ line = "GET /" + "a" * 10 + " HTTP/1.1\r\nHost: h\r\n"
 REAL["head-at-256-bytes"] = line + "X: " + "v" * (256 - len(line) - 7) + "\r\n\r\n"
 assert len(REAL["head-at-256-bytes"]) == 256
 
-# CONTRACT.md, HTTP/1.x behaviour: every way to be refused, with its status.
+# Docs/HTTP.md: every way to be refused, with its status.
 BAD = {
     # The request line is exactly METHOD SP TARGET SP HTTP/d.d: else 400.
     "400-request-line-double-space": req("GET  / HTTP/1.1", "Host: h"),

@@ -1,4 +1,4 @@
-// An independent reading of CONTRACT.md's "HTTP/1.x behaviour" rules, used by both fuzz
+// An independent reading of the contract's HTTP/1.x rules (restated in Docs/HTTP.md), used by both fuzz
 // targets to judge what the parser and the body decoder did.
 //
 // It is written from the contract (and RFC 9112's grammar), not from the parser's code: it
@@ -353,7 +353,7 @@ func judgeBody(_ framing: BodyFraming, _ bytes: ArraySlice<UInt8>, maxBodyBytes:
 
 // MARK: - Paths
 
-/// CONTRACT.md, Routes: a path is decoded once and never leads outside the root: `..`
+/// Docs/HTTP.md, Routes: a path is decoded once and never leads outside the root: `..`
 /// (plain or `%2e%2e`), an encoded `/` or NUL, `//` are forbidden (404); `%` without two hex
 /// digits is malformed (400), unless the path was already forbidden before that `%`.
 func judgePath(_ path: String) -> RequestPath {
@@ -379,7 +379,7 @@ func judgePath(_ path: String) -> RequestPath {
     return .safe(text)
 }
 
-// MARK: - Host, chunk extensions, trailer lines (CONTRACT.md, Additions v3)
+// MARK: - Host, chunk extensions, trailer lines (Docs/HTTP.md)
 
 private func isHexByte(_ byte: UInt8) -> Bool {
     (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte)

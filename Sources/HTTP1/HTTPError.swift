@@ -31,7 +31,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case headerTimeout
     case bodyTimeout
 
-    /// The response status for this error (RFC 9110 / RFC 9112, and CONTRACT.md).
+    /// The response status for this error (RFC 9110 / RFC 9112, and Docs/HTTP.md).
     public var status: HTTPStatus {
         switch self {
         case .unsupportedVersion: .httpVersionNotSupported

@@ -22,7 +22,7 @@ public enum BodyFraming: Sendable, Equatable {
 
 /// A parsed, validated request head: what the server needs to route and frame a request.
 ///
-/// Invariant: it satisfies every rule of CONTRACT.md's HTTP/1.x section (a parser that finds a
+/// Invariant: it satisfies every rule of Docs/HTTP.md (a parser that finds a
 /// violation yields an `HTTPError` instead), so `path` starts with `/` or the target is `*`,
 /// and `framing`'s length is within the body limit the parser was given.
 public struct RequestHead: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The limits a `RequestParser` enforces (CONTRACT.md `--max-header-bytes`, `--max-body-bytes`).
+/// The limits a `RequestParser` enforces (Docs/HTTP.md, Limits and Bodies: `--max-header-bytes`, `--max-body-bytes`).
 public struct ParserLimits: Sendable, Equatable {
     /// Bytes from the request line through the blank line, at most.
     public var maxHeaderBytes: Int

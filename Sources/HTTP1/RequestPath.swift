@@ -11,7 +11,7 @@ public enum RequestPath: Equatable, Sendable {
     /// Not valid percent-encoding (`%` without two hex digits): answer 400.
     case malformed
 
-    /// Decodes `path` (the target's path, without query) once and checks it (CONTRACT.md, Routes).
+    /// Decodes `path` (the target's path, without query) once and checks it (Docs/HTTP.md, Routes).
     public init(decoding path: String) {
         let utf8 = path.utf8
         guard utf8.first == ASCII.slash, !Self.hasDotDotSegment(utf8) else { self = .forbidden; return }

@@ -1,6 +1,6 @@
 import HTTP1
 
-/// Which of the three server designs runs (CONTRACT.md `--mode`).
+/// Which of the three server designs runs (README, Usage: `--mode`).
 public enum ServerMode: String, Sendable, CaseIterable {
     /// One reactor thread on epoll reads and parses; a worker pool writes responses.
     case epoll
@@ -10,7 +10,7 @@ public enum ServerMode: String, Sendable, CaseIterable {
     case blocking
 }
 
-/// When `/server-status` and `/metrics` are served (CONTRACT.md `--status`).
+/// When `/server-status` and `/metrics` are served (README, Usage: `--status`).
 public enum StatusSetting: String, Sendable, CaseIterable {
     /// Only when bound to a loopback address.
     case auto

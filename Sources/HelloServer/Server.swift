@@ -19,7 +19,7 @@ public protocol Server: AnyObject, Sendable {
 }
 
 extension Server {
-    /// `listening on http://HOST:PORT (mode: MODE, workers: N)`, the startup line of CONTRACT.md.
+    /// `listening on http://HOST:PORT (mode: MODE, workers: N)`, the startup line the README's Usage promises.
     public var listeningLine: String {
         "listening on http://\(address) (mode: \(configuration.mode.rawValue), workers: \(configuration.effectiveWorkers))"
     }

@@ -4,7 +4,7 @@ import HelloServer
 import LinuxIO
 import Logging
 
-/// The `hello-server` command: parses CONTRACT.md's options, starts the chosen mode and
+/// The `hello-server` command: parses the options of the README's Usage table, starts the chosen mode and
 /// serves until SIGINT or SIGTERM.
 @main
 struct HelloServerCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: Content-Length must be a non-empty string of ASCII digits (identical repeats on
+/// Docs/HTTP.md, Header fields: Content-Length must be a non-empty string of ASCII digits (identical repeats on
 /// separate lines accepted, a comma list or different values 400); Transfer-Encoding and
 /// Content-Length together 400; TE must end in a single `chunked` (400), other codings before
 /// it 501; a larger Content-Length than `--max-body-bytes` 413, decided as soon as it is known.

@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: every response has `Date` in IMF-fixdate (RFC 9110 §5.6.7); access-log lines use
+/// Docs/HTTP.md, Responses and Access log: every response has `Date` in IMF-fixdate (RFC 9110 §5.6.7); access-log lines use
 /// the Common Log Format time.
 @Suite("HTTP date")
 struct HTTPDateTests {

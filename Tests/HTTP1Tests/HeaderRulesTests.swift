@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md, 400 and close: a malformed header line, HTTP/1.1 without Host or with two
+/// Docs/HTTP.md, Header fields, 400 and close: a malformed header line, HTTP/1.1 without Host or with two
 /// Host headers, whitespace between a header name and its colon, obs-fold, bare CR, NUL bytes.
 @Suite("Header rules")
 struct HeaderRulesTests {

@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md, Additions (v3), and RFC 9112 §3.2: a Host value is `uri-host [ ":" port ]`
+/// Docs/HTTP.md, Header fields, and RFC 9112 §3.2: a Host value is `uri-host [ ":" port ]`
 /// (RFC 3986 §3.2.2–3.2.3), and an absolute-form target's authority follows the same grammar
 /// with a non-empty host; anything else is 400 and close.
 @Suite("Host and authority")

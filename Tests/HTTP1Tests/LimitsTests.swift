@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md `--max-header-bytes`: every byte from the request line through the blank line;
+/// Docs/HTTP.md, Limits, `--max-header-bytes`: every byte from the request line through the blank line;
 /// past it 414 while still in the request line, else 431, answered as soon as the limit is passed.
 @Suite("Header limits")
 struct LimitsTests {

@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: HTTP/1.1 is persistent unless `Connection: close`; HTTP/1.0 closes unless the
+/// Docs/HTTP.md, Connections: HTTP/1.1 is persistent unless `Connection: close`; HTTP/1.0 closes unless the
 /// request says `Connection: keep-alive`, which the response then confirms. `Expect:
 /// 100-continue` is reported (RFC 9110 §10.1.1).
 @Suite("Keep-alive and Expect")

@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: pipelined requests on one connection are answered in order; bodies are consumed
+/// Docs/HTTP.md, Connections: pipelined requests on one connection are answered in order; bodies are consumed
 /// so that the next request is read correctly. The caller drops `headLength` bytes (and the
 /// body) after each head and gives the parser the rest.
 @Suite("Pipelining")

@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: the request line is exactly `METHOD SP TARGET SP HTTP/d.d` (method a token,
+/// Docs/HTTP.md, Request line and target: the request line is exactly `METHOD SP TARGET SP HTTP/d.d` (method a token,
 /// case-sensitive); that shape with another version is 505, anything else 400.
 @Suite("Request line")
 struct RequestLineTests {

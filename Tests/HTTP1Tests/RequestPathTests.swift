@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md Routes: paths are percent-decoded once; nothing outside the root is ever served:
+/// Docs/HTTP.md, Routes: paths are percent-decoded once; nothing outside the root is ever served:
 /// any `..` segment (raw or decoded), an encoded `/` or NUL, a decoded path starting `//` is 404
 /// (`.forbidden`); broken percent-encoding is `.malformed`.
 @Suite("Request path")

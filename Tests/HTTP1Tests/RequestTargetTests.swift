@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: TARGET is origin-form (`/…`) or absolute-form (`http://…`) in visible ASCII
+/// Docs/HTTP.md, Request line and target: TARGET is origin-form (`/…`) or absolute-form (`http://…`) in visible ASCII
 /// (`*` only with OPTIONS); anything else is 400 and close.
 @Suite("Request target")
 struct RequestTargetTests {

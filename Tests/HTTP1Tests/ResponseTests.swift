@@ -1,7 +1,7 @@
 import HTTP1
 import Testing
 
-/// CONTRACT.md: every response has `Content-Length`, `Date` and `Server: hello-server`, and
+/// Docs/HTTP.md, Responses: every response has `Content-Length`, `Date` and `Server: hello-server`, and
 /// `Connection: close` whenever the server will close; an HTTP/1.0 keep-alive request gets
 /// `Connection: keep-alive`. Errors carry their status and a one-line reason.
 @Suite("Responses")

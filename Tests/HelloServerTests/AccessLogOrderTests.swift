@@ -6,7 +6,7 @@ import Testing
 import ThreadPool
 import LinuxIO
 
-/// `AccessLog`'s numbering and merging on their own (CONTRACT.md, Additions (v3): lines in the
+/// `AccessLog`'s numbering and merging on their own (Docs/HTTP.md, Access log: lines in the
 /// order their responses were sent, whichever thread sent them): many threads record while
 /// another flushes again and again, so lines are held back across flushes, and the file must
 /// hold every line once, each thread's in the order it recorded them, with times that never

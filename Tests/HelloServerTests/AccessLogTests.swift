@@ -5,7 +5,7 @@ import LinuxIO
 import Testing
 import ThreadPool
 
-/// CONTRACT.md's `--access-log` and `--log-file` (issue 5): one Common Log Format line per
+/// `--access-log` and `--log-file` (README, Usage; Docs/HTTP.md, Access log): one Common Log Format line per
 /// request, flushed at least once a second and at exit, and both logs reopened on SIGHUP,
 /// checked against the real binary in every mode.
 @Suite(.timeLimit(.minutes(3)))
@@ -62,7 +62,7 @@ struct AccessLogTests {
             expected.append("\"\(exchange.logged)\" \(exchange.status) \(response.body.isEmpty ? "-" : String(response.body.count))")
         }
         // A connection that never sends a byte is closed after --header-timeout with no answer,
-        // and so with no line (CONTRACT.md, Additions (v3)).
+        // and so with no line (Docs/HTTP.md, Deadlines).
         #expect(try TestClient(port: server.port, timeout: 10).readToEnd().isEmpty)
         server.signal(SIGTERM)
         #expect(try server.waitForExit(timeout: 10) == .exited(0))
@@ -110,7 +110,7 @@ struct AccessLogTests {
 
     // MARK: Order
 
-    /// CONTRACT.md, Additions (v3): lines appear in the order their responses were sent,
+    /// Docs/HTTP.md, Access log: lines appear in the order their responses were sent,
     /// whichever thread sent them; those of one connection in request order. Several clients
     /// at once, each sending its requests one after the other (in epoll mode on one kept-alive
     /// connection, so consecutive requests go to different workers), with refusals the epoll

@@ -2,7 +2,7 @@ import Foundation
 import HelloServer
 import Testing
 
-/// Every bad-input case of CONTRACT.md over real sockets: the exact status, `Connection: close`,
+/// Every bad-input case of Docs/HTTP.md over real sockets: the exact status, `Connection: close`,
 /// and a server that still serves the next client.
 @Suite(.timeLimit(.minutes(3)))
 struct BadInputTests {
@@ -46,7 +46,7 @@ struct BadInputTests {
         ("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999999\r\n\r\n", 413),
         ("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413),
-        // CONTRACT.md, Additions (v3): Host is uri-host [ ":" port ], and so is an absolute-form authority.
+        // Docs/HTTP.md, Header fields: Host is uri-host [ ":" port ], and so is an absolute-form authority.
         ("GET / HTTP/1.1\r\nHost: user@h\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: h/x\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400),
@@ -165,7 +165,7 @@ struct BadInputTests {
         #expect(try server.exchange(over).status == 431)
     }
 
-    /// CONTRACT.md, Additions (v3): a connection that has sent no byte at all is closed after
+    /// Docs/HTTP.md, Deadlines: a connection that has sent no byte at all is closed after
     /// `--header-timeout` with no 408 (as nginx does: a browser's spare preconnected socket
     /// would read a stale 408 as the answer to its next request).
     @Test(arguments: modes)

@@ -5,7 +5,7 @@ import LinuxIO
 import ThreadPool
 import Testing
 
-/// CONTRACT.md's "Command" and "Signals and lifecycle" sections, checked against the real
+/// The command line and its lifecycle (README, Usage), checked against the real
 /// `hello-server` binary running as a child process.
 @Suite(.timeLimit(.minutes(3)))
 struct CommandLineTests {

@@ -5,7 +5,7 @@ import HelloServer
 import LinuxIO
 import Testing
 
-/// CONTRACT.md's `--daemon` and `--pid-file` (issue 5), with the real binary: the launcher
+/// `--daemon` and `--pid-file` (README, Usage and Running as a service), with the real binary: the launcher
 /// exits 0 with the listening line once the daemon serves, the pid file names the daemon,
 /// SIGTERM stops it and removes the file, and every failure is reported by the launcher.
 ///

@@ -1,7 +1,7 @@
 import HelloServer
 import Testing
 
-/// CONTRACT.md, Additions (v3): a response after which the connection stays open carries
+/// Docs/HTTP.md, Responses: a response after which the connection stays open carries
 /// `Keep-Alive: timeout=N` (N = `--keep-alive-timeout` in whole seconds, rounded down, at least
 /// 1), so a client drops an idle connection before the server closes it; a response after
 /// which the server closes carries none.

@@ -3,7 +3,7 @@ import HelloServer
 import LinuxIO
 import Testing
 
-/// The routes of CONTRACT.md over real sockets, in all three modes.
+/// The routes of Docs/HTTP.md over real sockets, in all three modes.
 @Suite(.timeLimit(.minutes(2)))
 struct RoutesTests {
     static let modes: [ServerMode] = [.blocking, .pool, .epoll]

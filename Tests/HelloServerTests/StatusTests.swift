@@ -4,7 +4,7 @@ import HelloServer
 import LinuxIO
 import Testing
 
-/// CONTRACT.md's `/server-status` and `/metrics` (issue 5): both parse, their counters match a
+/// `/server-status` and `/metrics` (Docs/HTTP.md, Routes; README, Watching it work): both parse, their counters match a
 /// known number of requests, `--status` decides whether they exist, and the connection and
 /// pool numbers move while the server works.
 @Suite(.timeLimit(.minutes(3)))

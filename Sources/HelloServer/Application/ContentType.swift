@@ -1,4 +1,4 @@
-/// The Content-Type for a file name, by its extension (CONTRACT.md, Routes).
+/// The Content-Type for a file name, by its extension (Docs/HTTP.md, Routes).
 enum ContentType {
     static let html = "text/html; charset=utf-8"
 

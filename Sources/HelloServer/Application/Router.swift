@@ -13,7 +13,7 @@ struct RouteDecision: Sendable {
     var closesConnection: Bool { response.status == .badRequest }
 }
 
-/// Maps a request head to its response (CONTRACT.md, Routes), shared by every mode.
+/// Maps a request head to its response (Docs/HTTP.md, Routes), shared by every mode.
 ///
 /// Invariant: it never serves a byte from outside the root: paths are decoded once and
 /// checked lexically (`RequestPath`), then resolved with realpath(3) and required to stay

@@ -45,7 +45,7 @@ struct OneShotExchange {
         case .failed(let error):
             if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
             // Recorded before the write: once the client has its answer it may send the next
-            // request, whose line must come after this one (CONTRACT.md: send order).
+            // request, whose line must come after this one (Docs/HTTP.md, Access log: send order).
             record(peer, requestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
             respond(socket, with: PreparedResponse(error: error), omitBody: false)
             LingeringClose.finish(socket, timeout: timeout)

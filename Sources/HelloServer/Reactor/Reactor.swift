@@ -178,7 +178,7 @@ final class Reactor {
             close(connection)
             return
         }
-        // For a new connection the head deadline runs from acceptance (CONTRACT.md).
+        // For a new connection the head deadline runs from acceptance (Docs/HTTP.md, Deadlines).
         connection.phase = .unused
         arm(.request, connection)
     }

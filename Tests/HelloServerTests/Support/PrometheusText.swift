@@ -1,7 +1,7 @@
 /// A strict reader of the Prometheus text exposition format (0.0.4), for checking `/metrics`.
 ///
 /// It accepts only what a Prometheus server would scrape without complaint and what this
-/// project promises on top (CONTRACT.md, issue 5):
+/// project promises on top (README, Watching it work):
 /// - every line is `# HELP name text`, `# TYPE name counter|gauge|histogram` or a sample
 ///   `name{label="value",...} value`; the text ends with a newline; no blank lines;
 /// - a family's HELP and TYPE come once each, before its samples, and its samples are
