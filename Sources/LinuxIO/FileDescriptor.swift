@@ -45,12 +45,8 @@ public struct FileDescriptor: ~Copyable, Sendable {
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(rawValue, buffer.baseAddress! + filled, size - filled)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Errno(errno, "read")
+            let count = try retryingInterrupts("read") {
+                bytes.withUnsafeMutableBytes { buffer in Glibc.read(rawValue, buffer.baseAddress! + filled, size - filled) }
             }
             if count == 0 { break }
             filled += count

@@ -80,35 +80,23 @@ public struct Socket: ~Copyable, Sendable {
     public func accept(nonBlocking: Bool = false, peer: inout SocketAddress?) throws(Errno) -> Socket? {
         let flags = CLINUX_SOCK_CLOEXEC | (nonBlocking ? CLINUX_SOCK_NONBLOCK : 0)
         var storage = sockaddr_storage()
-        while true {
+        let accepted = try retryingInterruptsUnlessWouldBlock("accept4") {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) {
+            return withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { clinux_accept4(rawValue, $0, &length, flags) }
             }
-            if fd >= 0 {
-                peer = SocketAddress(storage: storage)
-                return Socket(FileDescriptor(owning: fd))
-            }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            case let code: throw Errno(code, "accept4")
-            }
         }
+        guard let fd = accepted else { return nil }
+        peer = SocketAddress(storage: storage)
+        return Socket(FileDescriptor(owning: fd))
     }
 
     /// read(2) into `buffer`.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> IOResult {
-        while true {
-            let count = Glibc.read(rawValue, buffer.baseAddress, buffer.count)
-            if count > 0 { return .bytes(count) }
-            if count == 0 { return .endOfFile }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case let code: throw Errno(code, "read")
-            }
+        guard let count = try retryingInterruptsUnlessWouldBlock("read", { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }) else {
+            return .wouldBlock
         }
+        return count == 0 ? .endOfFile : .bytes(count)
     }
 
     /// read(2) into `scratch`, then appends what arrived to `buffer`.
@@ -121,15 +109,8 @@ public struct Socket: ~Copyable, Sendable {
 
     /// send(2) with MSG_NOSIGNAL, so a vanished peer is EPIPE and never SIGPIPE.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> IOResult {
-        while true {
-            let count = Glibc.send(rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
-            if count >= 0 { return .bytes(count) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case let code: throw Errno(code, "send")
-            }
-        }
+        let count = try retryingInterruptsUnlessWouldBlock("send") { Glibc.send(rawValue, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)) }
+        return count.map { .bytes($0) } ?? .wouldBlock
     }
 
     /// sendmsg(2) with MSG_NOSIGNAL: writev(2) that gathers several buffers into one call,
@@ -138,15 +119,8 @@ public struct Socket: ~Copyable, Sendable {
         var message = msghdr()
         message.msg_iov = vectors.baseAddress
         message.msg_iovlen = vectors.count
-        while true {
-            let count = Glibc.sendmsg(rawValue, &message, Int32(MSG_NOSIGNAL))
-            if count >= 0 { return .bytes(count) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            case let code: throw Errno(code, "sendmsg")
-            }
-        }
+        let count = try retryingInterruptsUnlessWouldBlock("sendmsg") { Glibc.sendmsg(rawValue, &message, Int32(MSG_NOSIGNAL)) }
+        return count.map { .bytes($0) } ?? .wouldBlock
     }
 
     /// shutdown(2). Also wakes a thread blocked in accept(2) on a listener (it fails with EINVAL).

@@ -278,3 +278,17 @@ func withIOVectors<R, E: Error>(_ parts: [[UInt8]], _ body: (UnsafeMutableBuffer
     var vectors = zip(copies, parts).map { iovec(iov_base: $0.baseAddress, iov_len: $1.count) }
     return try vectors.withUnsafeMutableBufferPointer { buffer throws(E) in try body(buffer) }
 }
+
+/// The errno policy's traps (Errno.swift): a closed descriptor or a bad pointer is the
+/// program's bug, so it stops the process instead of being thrown like a client's failure.
+@Suite("Errno policy")
+struct ErrnoPolicyTests {
+    @Test("a read on a descriptor that is not open traps (EBADF), it is not thrown")
+    func closedDescriptorTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let socket = Socket(FileDescriptor(owning: 999_999))
+            var byte: UInt8 = 0
+            _ = try? withUnsafeMutableBytes(of: &byte) { try socket.read(into: $0) }
+        }
+    }
+}
