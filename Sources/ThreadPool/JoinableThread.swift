@@ -81,14 +81,7 @@ private final class ThreadBody {
     }
 
     func run() {
-        // pthread_setname_np is not exported by Glibc's module; /proc/thread-self/comm is the
-        // same setting (proc(5)), and keeps this library free of a C shim.
-        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        if fd >= 0 {
-            let bytes = Array(name.utf8.prefix(15))
-            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            close(fd)
-        }
+        nameCurrentThread(name)
         body()
     }
 }

@@ -180,10 +180,9 @@ struct HelloServerCommand: ParsableCommand {
         return ExitCode(status)
     }
 
-    /// One unbuffered write(2), so the line is out before anything else happens.
+    /// Unbuffered, so the line is out before anything else happens.
     private func writeLine(_ text: String, to descriptor: Int32) {
-        let line = Array("\(text)\n".utf8)
-        _ = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        AppendOnlyFile(standardStream: descriptor).append(Array("\(text)\n".utf8))
     }
 }
 

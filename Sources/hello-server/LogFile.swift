@@ -2,42 +2,30 @@ import Glibc
 import LinuxIO
 import Logging
 
-/// A log destination that appends lines to a file and can reopen it (for log rotation).
+/// The `--log-file`: an append-only file of log lines that SIGHUP reopens (for log rotation).
 ///
-/// Invariant: each log line is written with one write(2) on an O_APPEND descriptor, so lines
-/// from several threads never interleave; `reopen()` swaps the descriptor under the lock.
+/// Invariant: each log line is appended with its newline in one `AppendOnlyFile.append`, so
+/// lines from several threads never interleave.
 final class LogFile: Sendable {
     let path: String
-    private let descriptor: Locked<Int32>
+    private let file: AppendOnlyFile
 
     init(path: String) throws(LogFileError) {
         self.path = path
-        descriptor = Locked(try Self.open(path))
-    }
-
-    private static func open(_ path: String) throws(LogFileError) -> Int32 {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LogFileError(path: path, reason: String(cString: strerror(errno))) }
-        return fd
+        do {
+            file = try AppendOnlyFile(path: path)
+        } catch {
+            throw LogFileError(path: path, reason: error.reason)
+        }
     }
 
     func write(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
-        descriptor.withLock { fd in
-            _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        }
+        file.append(Array((line + "\n").utf8))
     }
 
     /// Opens the path again (after logrotate renamed the file); keeps the old file on failure.
     func reopen() {
-        guard let fresh = try? Self.open(path) else { return }
-        let old = descriptor.withLock { fd in
-            let old = fd
-            fd = fresh
-            return old
-        }
-        close(old)
+        try? file.reopen()
     }
 }
 
@@ -67,11 +55,11 @@ struct LineLogHandler: LogHandler {
         if let file {
             file.write(line)
         } else {
-            var bytes = Array(line.utf8)
-            bytes.append(0x0A)
-            _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            Self.standardError.append(Array((line + "\n").utf8))
         }
     }
+
+    private static let standardError = AppendOnlyFile(standardStream: STDERR_FILENO)
 
     private static func timestamp() -> String {
         var now = time(nil)

@@ -18,17 +18,16 @@ struct PIDFile {
     /// Writes our pid, replacing a stale file; throws when it names a process still running.
     func write() throws(PIDFileError) {
         try checkNotRunning()
-        let text = Array("\(ProcessStatus.id)\n".utf8)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == text.count else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        do {
+            try replaceFile(at: path, with: Array("\(ProcessStatus.id)\n".utf8))
+        } catch {
+            throw .cannotWrite(path: path, reason: error.reason)
+        }
     }
 
     /// Removes the file if it still names this process.
     func release() {
-        if readPID() == ProcessStatus.id { unlink(path) }
+        if readPID() == ProcessStatus.id { removeFile(at: path) }
     }
 
     private func readPID() -> Int32? {

@@ -24,9 +24,10 @@ import ThreadPool
 public final class AccessLog: Sendable {
     /// A file's path, or `nil` for standard output.
     public let path: String?
-    /// The descriptor, the lines held back and the flushed stripes' spare buffers; held for a
+    /// The lines held back and the flushed stripes' spare buffers; held for a
     /// whole flush, so flushes never overlap.
-    private let output: Locked<Output>
+    private let output = Locked(Output())
+    private let file: AppendOnlyFile
     /// Recording threads beyond this many (`--workers` above 15, with the reactor) share stripes.
     static let stripeCount = 16
     private let stripes = (0..<AccessLog.stripeCount).map { _ in Locked(Stripe()) }
@@ -43,7 +44,6 @@ public final class AccessLog: Sendable {
     private let flusher = Locked<JoinableThread?>(nil)
 
     private struct Output {
-        var descriptor: Int32
         /// Lines numbered above an earlier flush's watermark, in number order.
         var heldBack = NumberedLines()
         /// Swapped with each stripe's lines at a flush, so neither side allocates in steady state.
@@ -61,7 +61,11 @@ public final class AccessLog: Sendable {
     /// Opens `path` for appending, or uses standard output for `-`.
     public init(path: String) throws(AccessLogError) {
         self.path = path == "-" ? nil : path
-        output = Locked(Output(descriptor: try Self.open(self.path)))
+        do {
+            file = try self.path.map { path throws(Errno) in try AppendOnlyFile(path: path) } ?? AppendOnlyFile(standardStream: STDOUT_FILENO)
+        } catch {
+            throw AccessLogError(path: path, reason: error.reason)
+        }
         var key = pthread_key_t()
         // Without a key (the process has used up PTHREAD_KEYS_MAX) every thread takes stripe 0.
         if pthread_key_create(&key, nil) != 0 { key = .max }
@@ -82,23 +86,12 @@ public final class AccessLog: Sendable {
         return index
     }
 
-    private static func open(_ path: String?) throws(AccessLogError) -> Int32 {
-        guard let path else { return STDOUT_FILENO }
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AccessLogError(path: path, reason: String(cString: strerror(errno))) }
-        return fd
-    }
-
-    /// Opens the path again (after logrotate renamed the file); standard output stays.
+    /// Opens the path again (after logrotate renamed the file), writing what is buffered to
+    /// the old file first; standard output stays, and so does the old file if the path cannot
+    /// be opened.
     public func reopen() {
-        guard let path, let fresh = try? Self.open(path) else { return }
         flush()
-        let old = output.withLock { output in
-            let old = output.descriptor
-            output.descriptor = fresh
-            return old
-        }
-        Glibc.close(old)
+        try? file.reopen()
     }
 
     /// A request line as the log shows it, escaped as Apache escapes log items: `\"`, `\\`, and
@@ -249,17 +242,7 @@ public final class AccessLog: Sendable {
             }
             // `sources` is gone, so the spares are uniquely held again: emptied, they keep their capacity.
             for index in output.spares.indices { output.spares[index].removeAll() }
-            Self.write(ready, to: output.descriptor)
-        }
-    }
-
-    private static func write(_ bytes: [UInt8], to fd: Int32) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            offset += written
+            file.append(ready)
         }
     }
 
