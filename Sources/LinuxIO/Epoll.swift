@@ -51,14 +51,19 @@ public struct Epoll: ~Copyable, Sendable {
     }
 
     /// epoll_wait(2): waits up to `timeoutMilliseconds` (-1: no limit) and fills `buffer`
-    /// from the front; returns how many events arrived (0 on a time-out or a signal).
-    public func wait(into buffer: inout EpollEventBuffer, timeoutMilliseconds: Int32) throws(Errno) -> Int {
+    /// from the front; returns how many events arrived (0 on a time-out or a signal, so the
+    /// caller recomputes its timeout rather than wait the whole of it again).
+    ///
+    /// It cannot fail at run time: its other errors (EBADF, EFAULT, EINVAL) are all a program's
+    /// bug, and trap as the errno policy says, instead of a retry loop that would spin forever.
+    public func wait(into buffer: inout EpollEventBuffer, timeoutMilliseconds: Int32) -> Int {
         let count = buffer.events.withUnsafeMutableBufferPointer { events in
             epoll_wait(descriptor.rawValue, events.baseAddress, Int32(events.count), timeoutMilliseconds)
         }
         if count >= 0 { return Int(count) }
-        if errno == EINTR { return 0 }
-        throw Errno(errno, "epoll_wait")
+        let code = errno
+        if code == EINTR { return 0 }
+        preconditionFailure("epoll_wait: \(Errno(code, "epoll_wait").reason): a programmer error")
     }
 }
 

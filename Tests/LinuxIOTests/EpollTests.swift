@@ -24,7 +24,7 @@ struct EpollTests {
 
     private static func wait(_ epoll: borrowing Epoll, milliseconds: Int32) throws -> [(token: UInt64, events: EpollEvents)] {
         var buffer = EpollEventBuffer(capacity: 8)
-        let count = try epoll.wait(into: &buffer, timeoutMilliseconds: milliseconds)
+        let count = epoll.wait(into: &buffer, timeoutMilliseconds: milliseconds)
         return (0..<count).map { buffer[$0] }
     }
 
@@ -115,6 +115,15 @@ struct EpollTests {
             Issue.record("a second add should fail")
         } catch {
             #expect(error.code == EEXIST)
+        }
+    }
+
+    @Test("epoll_wait cannot fail at run time: its only errors are bugs (here EINVAL), and they trap")
+    func aBadWaitTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let epoll = try? Epoll()
+            var empty = EpollEventBuffer(capacity: 0)  // maxevents 0: EINVAL
+            _ = epoll?.wait(into: &empty, timeoutMilliseconds: 0)
         }
     }
 }

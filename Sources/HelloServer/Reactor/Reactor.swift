@@ -58,14 +58,7 @@ final class Reactor {
         self.pool = pool
         while !(stopping && table.count == 0) {
             if context.isShuttingDown && !stopping { beginStopping() }
-            let count: Int
-            do {
-                count = try epoll.wait(into: &events, timeoutMilliseconds: timeoutMilliseconds())
-            } catch {
-                context.logger.critical("epoll_wait failed: \(error)")
-                Sleep.milliseconds(10)
-                continue
-            }
+            let count = epoll.wait(into: &events, timeoutMilliseconds: timeoutMilliseconds())
             for index in 0..<count {
                 let (token, ready) = events[index]
                 dispatch(token, ready)
