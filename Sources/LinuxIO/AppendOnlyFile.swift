@@ -37,16 +37,7 @@ public final class AppendOnlyFile: Sendable {
     /// a log has nowhere to report its own failure.
     public func append(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        descriptor.withLock { fd in
-            bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = try? retryingInterrupts("write") { Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
-                    guard let written, written > 0 else { return }
-                    offset += written
-                }
-            }
-        }
+        descriptor.withLock { fd in try? writeAll(bytes, to: fd, "write") }
     }
 
     /// Opens the path again, so that later appends go to a new file there; a standard stream
@@ -67,12 +58,15 @@ public final class AppendOnlyFile: Sendable {
 public func replaceFile(at path: String, with bytes: [UInt8]) throws(Errno) {
     let fd = try retryingInterrupts("open(\(path))") { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
     let file = FileDescriptor(owning: fd)
+    try writeAll(bytes, to: file.rawValue, "write(\(path))")
+}
+
+/// write(2) until all of `bytes` is written (a regular file or a pipe may take less per call).
+private func writeAll(_ bytes: [UInt8], to fd: Int32, _ call: String) throws(Errno) {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { buffer in
-            Result { () throws(Errno) in
-                try retryingInterrupts("write(\(path))") { write(file.rawValue, buffer.baseAddress! + offset, buffer.count - offset) }
-            }
+            Result { () throws(Errno) in try retryingInterrupts(call) { write(fd, buffer.baseAddress! + offset, buffer.count - offset) } }
         }
         offset += try written.get()
     }
