@@ -58,21 +58,18 @@ struct PipeliningTests {
         #expect(secondLength == buffer.count)
     }
 
-    @Test("the driver answers pipelined requests in order, bodies included")
+    @Test("the request stream answers pipelined requests in order, bodies included")
     func driverInOrder() {
         let stream = bytes(
             "POST /1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
                 + "POST /2 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n0\r\n\r\n"
                 + "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n")
         let summary = driveWhole(stream)
-        let paths = summary.events.compactMap { event -> String? in
-            if case .head(let head, _) = event { return head.path }
-            return nil
-        }
-        #expect(paths == ["/1", "/2", "/3"])
-        #expect(summary.events.filter { if case .body = $0 { true } else { false } } == [.body(bytes: 3), .body(bytes: 13)])
-        #expect(summary.leftover == 0)
-        #expect(!summary.midRequest)
+        #expect(summary.heads.map(\.path) == ["/1", "/2", "/3"])
+        #expect(summary.position == .betweenRequests && !summary.hasUnansweredBytes)
+        // Each request is reported at its last byte: a body ends exactly where its framing says.
+        let ends = [51, 51 + 70, stream.count]
+        #expect(driveByteByByte(stream).reportedAt == ends)
     }
 
     @Test("an error in a later request leaves the earlier heads intact")
@@ -80,7 +77,8 @@ struct PipeliningTests {
         let stream = bytes("GET /ok HTTP/1.1\r\nHost: h\r\n\r\nGET  /bad HTTP/1.1\r\nHost: h\r\n\r\nGET /never HTTP/1.1\r\nHost: h\r\n\r\n")
         let summary = driveWhole(stream)
         #expect(summary.events.count == 2)
-        #expect(summary.events.last == .failure(.malformedRequestLine))
+        #expect(summary.refusal == .malformedRequestLine)
+        #expect(summary.events.first == .request(RequestHead(method: "GET", target: "/ok", path: "/ok", version: .http1_1, keepAlive: true)))
     }
 
     @Test("the parser is reusable after a failure")

@@ -1,9 +1,8 @@
 import HTTP1
 import Testing
 
-// Helpers shared by the HTTP1 tests: byte conversion, one-shot parsing, and a small
-// connection driver that feeds chunks into an accumulating buffer and runs
-// RequestParser + BodyDecoder the way a server connection does.
+// Helpers shared by the HTTP1 tests: byte conversion, one-shot parsing, and a driver that
+// feeds a byte stream to a `RequestStream` in chunks, as every mode of the server does.
 
 /// The UTF-8 bytes of `text` (`\r\n` stays two bytes).
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
@@ -74,124 +73,84 @@ struct Rejection: Sendable, CustomTestStringConvertible {
 
 // MARK: - Connection driver
 
-/// What a connection saw, in order; two runs over the same bytes must yield equal lists.
-enum ConnectionEvent: Equatable, Sendable, CustomStringConvertible {
-    /// A complete head and the number of head bytes (`headLength`).
-    case head(RequestHead, headLength: Int)
-    /// A body ended after this many bytes of the stream (framing included).
-    case body(bytes: Int)
-    /// The request was refused; the connection stops reading.
-    case failure(HTTPError)
-
-    var description: String {
-        switch self {
-        case .head(let head, let length): "head(\(head.requestLine), \(head.framing), \(length) bytes)"
-        case .body(let count): "body(\(count) bytes)"
-        case .failure(let error): "failure(\(error))"
-        }
-    }
-}
-
-/// A server connection's read side without the socket: chunks are appended to a buffer,
-/// heads are parsed from its front, bodies consumed with `BodyDecoder`, and consumed bytes
-/// dropped, so the parser is always given the current request from its first byte.
-struct ConnectionDriver {
-    private(set) var parser: RequestParser
-    private(set) var buffer: [UInt8] = []
-    private(set) var events: [ConnectionEvent] = []
-    private var decoder: BodyDecoder?
-    private var bodyBytes = 0
-    private(set) var failed = false
-
-    init(limits: ParserLimits = ParserLimits()) {
-        parser = RequestParser(limits: limits)
-    }
+/// What a `RequestStream` did with a stream of bytes; two runs over the same bytes must agree.
+struct DriverSummary: Equatable, CustomStringConvertible {
+    var events: [RequestStream.Event]
+    /// For each event, how many bytes had been received when it was reported: fed byte by
+    /// byte, where its request ended (or where it was refused).
+    var reportedAt: [Int]
+    var position: RequestStream.Position
+    var hasUnansweredBytes: Bool
 
     /// Whether the stream stopped in the middle of a head or a body.
-    var isMidRequest: Bool { decoder != nil || parser.hasPartialRequest }
+    var midRequest: Bool { position == .inHead || position == .inBody }
 
-    mutating func receive(_ chunk: ArraySlice<UInt8>) {
-        guard !failed else { return }
-        buffer.append(contentsOf: chunk)
-        while !failed {
-            if var body = decoder {
-                let progress = body.consume(buffer.span)
-                switch progress {
-                case .needMoreData(let consumed):
-                    precondition(consumed <= buffer.count)
-                    buffer.removeFirst(consumed)
-                    bodyBytes += consumed
-                    decoder = body
-                    return
-                case .complete(let consumed):
-                    precondition(consumed <= buffer.count)
-                    buffer.removeFirst(consumed)
-                    bodyBytes += consumed
-                    events.append(.body(bytes: bodyBytes))
-                    decoder = nil
-                case .failure(let error):
-                    events.append(.failure(error))
-                    failed = true
-                }
-            } else {
-                guard !buffer.isEmpty else { return }
-                var parser = self.parser
-                let outcome = parser.parse(buffer.span)
-                self.parser = parser
-                switch outcome {
-                case .needMoreData:
-                    return
-                case .complete(let head, let headLength):
-                    events.append(.head(head, headLength: headLength))
-                    buffer.removeFirst(headLength)
-                    if head.framing != .none {
-                        decoder = BodyDecoder(framing: head.framing, maxBodyBytes: parser.limits.maxBodyBytes)
-                        bodyBytes = 0
-                    }
-                case .failure(let error):
-                    events.append(.failure(error))
-                    failed = true
-                }
-            }
+    /// The complete heads, in order: of the answered requests, and of one whose body was refused.
+    var heads: [RequestHead] {
+        events.compactMap { event in
+            if case .refusal(_, .head(let head)) = event { return head }
+            return event.head
         }
     }
 
-    mutating func receive(_ chunk: [UInt8]) { receive(chunk[...]) }
+    /// The error of the refusal that ended the stream, if one did.
+    var refusal: HTTPError? {
+        if case .refusal(let error, _)? = events.last { return error }
+        return nil
+    }
 
-    /// What the connection saw and where it stopped, for comparing runs.
-    var summary: DriverSummary {
-        DriverSummary(events: events, leftover: failed ? 0 : buffer.count, midRequest: !failed && isMidRequest)
+    var description: String { "\(events) at \(reportedAt), \(position), unanswered bytes \(hasUnansweredBytes)" }
+
+    static func == (a: Self, b: Self) -> Bool {
+        // Where an event was reported depends on the split; what was reported must not.
+        a.events == b.events && a.position == b.position && a.hasUnansweredBytes == b.hasUnansweredBytes
     }
 }
 
-struct DriverSummary: Equatable, CustomStringConvertible {
-    var events: [ConnectionEvent]
-    /// Unconsumed bytes at the end (the start of an incomplete request).
-    var leftover: Int
-    var midRequest: Bool
-
-    var description: String { "\(events) leftover: \(leftover) midRequest: \(midRequest)" }
-}
-
-/// Runs `stream` through a fresh driver in the given chunks (cut at `cuts`, ascending).
-func drive(_ stream: [UInt8], cuts: [Int], limits: ParserLimits = ParserLimits()) -> DriverSummary {
-    var driver = ConnectionDriver(limits: limits)
+/// Runs `stream` through a fresh `RequestStream` in chunks cut at `cuts` (ascending).
+func drive(_ stream: [UInt8], cuts: [Int], limits: ParserLimits = ParserLimits(), oneRequest: Bool = false) -> DriverSummary {
+    var requests = RequestStream(limits: limits, oneRequest: oneRequest)
+    var events: [RequestStream.Event] = []
+    var reportedAt: [Int] = []
     var start = 0
-    for cut in cuts + [stream.count] where cut >= start {
-        driver.receive(stream[start..<cut])
+    for cut in cuts + [stream.count] where cut > start {
+        // An exact-size copy per read, as a socket read delivers it.
+        let chunk = Array(stream[start..<cut])
+        requests.receive(chunk.span, into: &events)
+        reportedAt += Array(repeating: cut, count: events.count - reportedAt.count)
         start = cut
     }
-    return driver.summary
+    return DriverSummary(events: events, reportedAt: reportedAt, position: requests.position, hasUnansweredBytes: requests.hasUnansweredBytes)
 }
 
-/// Runs `stream` through a fresh driver in one piece.
+/// Runs `stream` through a fresh `RequestStream` in one piece.
 func driveWhole(_ stream: [UInt8], limits: ParserLimits = ParserLimits()) -> DriverSummary {
     drive(stream, cuts: [], limits: limits)
 }
 
-/// Runs `stream` through a fresh driver one byte at a time.
+/// Runs `stream` through a fresh `RequestStream` one byte at a time.
 func driveByteByByte(_ stream: [UInt8], limits: ParserLimits = ParserLimits()) -> DriverSummary {
     drive(stream, cuts: Array(stream.indices.dropFirst()), limits: limits)
+}
+
+/// Whether a split run agrees with the whole run: the same, or different only as the Expect
+/// rule (RFC 9110 §10.1.1) allows: a 100-continue head that ended a read was answered before
+/// its body and ended the stream, after the same events as the whole run; `byteByByte` (the
+/// run that reports each head where it ends) shows that the head ended at that read.
+func agrees(_ split: DriverSummary, with whole: DriverSummary, byteByByte: DriverSummary) -> Bool {
+    if split == whole { return true }
+    guard case .requestBeforeItsBody(let head)? = split.events.last, split.position == .ended else { return false }
+    let k = split.events.count - 1
+    guard k <= whole.events.count, Array(whole.events[..<k]) == Array(split.events[..<k]) else { return false }
+    guard k < byteByByte.events.count, byteByByte.events[k] == .requestBeforeItsBody(head),
+        byteByByte.reportedAt[k] == split.reportedAt[k]
+    else { return false }
+    guard k < whole.events.count else { return whole.position == .inBody }  // its body was still arriving
+    switch whole.events[k] {
+    case .request(let wholeHead): return wholeHead == head
+    case .refusal(_, .head(let wholeHead)): return wholeHead == head
+    default: return false
+    }
 }
 
 /// A small deterministic generator (SplitMix64), so random splits are reproducible.

@@ -10,23 +10,19 @@ import LinuxIO
 /// within it is abandoned; a shutdown closes a connection that has sent nothing yet.
 struct OneShotExchange {
     let context: ServerContext
-    private var buffer: [UInt8] = []
     private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
-    private var parser: RequestParser
-    /// The request whose body is being read, for the access log if the body fails.
-    private var lastHead: RequestHead?
+    private var stream: RequestStream
+    private var events: [RequestStream.Event] = []
 
     init(context: ServerContext) {
         self.context = context
-        parser = RequestParser(limits: context.configuration.parserLimits)
-        buffer.reserveCapacity(2048)
+        stream = RequestStream(limits: context.configuration.parserLimits, oneRequest: true)
     }
 
     /// Forgets the previous connection's bytes, keeping the buffers for the next one.
     mutating func reset() {
-        buffer.removeAll(keepingCapacity: true)
-        parser = RequestParser(limits: context.configuration.parserLimits)
-        lastHead = nil
+        stream = RequestStream(limits: context.configuration.parserLimits, oneRequest: true)
+        events.removeAll(keepingCapacity: true)
     }
 
     /// Serves one request on `socket`; its owner closes it afterwards.
@@ -37,24 +33,25 @@ struct OneShotExchange {
         } catch {
             return
         }
-        switch readRequest(socket, deadline: .after(seconds: timeout)) {
+        switch readRequest(socket, headDeadline: .after(seconds: timeout)) {
         case .closed:
             return
         case .unused:
             context.stats.unusedTimeouts.add()
-        case .failed(let error):
+        case .refused(let error, let request):
             if error == .headerTimeout || error == .bodyTimeout { context.stats.headTimeouts.add() }
+            let response = PreparedResponse(error: error)
             // Recorded before the write: once the client has its answer it may send the next
             // request, whose line must come after this one (Docs/HTTP.md, Access log: send order).
-            record(peer, requestLine: firstLine(), PreparedResponse(error: error), omitBody: false)
-            respond(socket, with: PreparedResponse(error: error), omitBody: false)
+            record(peer, requestLine: .refused(request), response, omitBody: false)
+            respond(socket, with: response, omitBody: false)
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
             record(peer, requestLine: .head(head), decision.response, omitBody: decision.omitBody)
             respond(socket, with: decision.response, omitBody: decision.omitBody)
-            if bodyUnread || !buffer.isEmpty {
+            if bodyUnread || stream.hasUnansweredBytes {
                 LingeringClose.finish(socket, timeout: timeout)
             }
         }
@@ -67,63 +64,38 @@ struct OneShotExchange {
         /// browser's spare preconnected socket must not get a 408 it would take for the
         /// answer to its next request).
         case unused
-        case failed(HTTPError)
+        case refused(HTTPError, RequestStream.RefusedRequest)
         /// A head, with `bodyUnread` when an `Expect: 100-continue` body was not read.
         case request(RequestHead, bodyUnread: Bool)
     }
 
-    private mutating func readRequest(_ socket: borrowing Socket, deadline: Deadline) -> ReadOutcome {
-        while true {
-            // The span borrows `buffer` while the parser changes; keep them apart for exclusivity.
-            var parser = self.parser
-            let outcome = parser.parse(buffer.span)
-            self.parser = parser
-            switch outcome {
-            case .failure(let error):
-                return .failed(error)
-            case .complete(let head, let headLength):
-                buffer.removeFirst(headLength)
-                lastHead = head
-                if head.expectsContinue && buffer.isEmpty && head.framing != .none {
-                    // RFC 9110 §10.1.1: answer with the final status instead of 100, then close.
-                    return .request(head, bodyUnread: true)
-                }
-                if let error = readBody(socket, framing: head.framing) { return .failed(error) }
-                return .request(head, bodyUnread: false)
-            case .needMoreData:
-                switch receive(socket, until: deadline, closeOnShutdown: buffer.isEmpty) {
-                case .data: continue
-                case .timedOut: return buffer.isEmpty ? .unused : .failed(.headerTimeout)
-                case .closed: return .closed
-                }
+    /// Reads until the stream yields its one event. The head must be complete within
+    /// `--header-timeout` of acceptance; each read of a body must come within it of the last.
+    private mutating func readRequest(_ socket: borrowing Socket, headDeadline: Deadline) -> ReadOutcome {
+        while events.isEmpty {
+            let inBody = stream.position == .inBody
+            let deadline = inBody ? Deadline.after(seconds: context.configuration.headerTimeout) : headDeadline
+            switch receive(socket, until: deadline, closeOnShutdown: stream.position == .betweenRequests) {
+            case .data:
+                continue
+            case .closed where !inBody:
+                return .closed
+            case .timedOut, .closed:
+                // A body cut short is answered as one that stopped arriving.
+                guard case .refusal(let error, let request)? = stream.expire() else { return .unused }
+                return .refused(error, request)
             }
         }
-    }
-
-    /// Reads past the body; each read must come within `--header-timeout` of the last one.
-    private mutating func readBody(_ socket: borrowing Socket, framing: BodyFraming) -> HTTPError? {
-        var decoder = BodyDecoder(framing: framing, maxBodyBytes: context.configuration.maxBodyBytes)
-        while true {
-            switch decoder.consume(buffer.span) {
-            case .failure(let error):
-                return error
-            case .complete(let consumed):
-                buffer.removeFirst(consumed)
-                return nil
-            case .needMoreData(let consumed):
-                buffer.removeFirst(consumed)
-                switch receive(socket, until: .after(seconds: context.configuration.headerTimeout), closeOnShutdown: false) {
-                case .data: continue
-                case .timedOut: return .bodyTimeout
-                case .closed: return .bodyTimeout
-                }
-            }
+        switch events[0] {
+        case .request(let head): return .request(head, bodyUnread: false)
+        case .requestBeforeItsBody(let head): return .request(head, bodyUnread: true)
+        case .refusal(let error, let request): return .refused(error, request)
         }
     }
 
     private enum Received { case data, timedOut, closed }
 
-    /// Waits for and appends the next bytes from the client.
+    /// Waits for the next bytes from the client and gives them to the stream.
     private mutating func receive(_ socket: borrowing Socket, until deadline: Deadline, closeOnShutdown: Bool) -> Received {
         while true {
             let shutdownFD = context.shutdownEvent.rawValue
@@ -140,12 +112,16 @@ struct OneShotExchange {
             }
             let result: IOResult
             do {
-                result = try socket.read(appendingTo: &buffer, scratch: &scratch)
+                result = try scratch.withUnsafeMutableBytes { bytes in
+                    Result { () throws(Errno) in try socket.read(into: bytes) }
+                }.get()
             } catch {
                 return .closed
             }
             switch result {
-            case .bytes:
+            case .bytes(let count):
+                let read = scratch  // a local reference for the span (no copy): `self` is being changed
+                stream.receive(read.span.extracting(0..<count), into: &events)
                 return .data
             case .wouldBlock: continue
             case .endOfFile: return .closed
@@ -157,12 +133,6 @@ struct OneShotExchange {
         context.recordResponse(
             peerHost: peer?.host ?? "-", requestLine: requestLine(), status: response.status.code,
             bodyBytes: omitBody ? 0 : response.body.count)
-    }
-
-    /// The start of what the client sent, for the access log line of a request that failed
-    /// to parse.
-    private func firstLine() -> AccessLog.RequestLine {
-        lastHead.map { AccessLog.RequestLine.head($0) } ?? .escaped(AccessLog.quotedRequestLine(buffer.span))
     }
 
     private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {

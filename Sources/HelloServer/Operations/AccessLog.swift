@@ -126,24 +126,28 @@ public final class AccessLog: Sendable {
         }
     }
 
-    /// The first line of a request that failed to parse, escaped: at most 200 bytes; `-` when
-    /// nothing arrived.
-    static func quotedRequestLine(_ bytes: Span<UInt8>) -> String {
-        var firstLine: [UInt8] = []
-        var index = 0
-        while index < min(bytes.count, 200) && bytes[index] != 0x0D && bytes[index] != 0x0A {
-            firstLine.append(bytes[index])
-            index += 1
-        }
-        return firstLine.isEmpty ? "-" : escape(firstLine)
-    }
-
     /// What a line shows between its quotes.
     enum RequestLine {
         /// A parsed request's line, escaped as it is written (no string is built for it).
         case head(RequestHead)
-        /// Already escaped (`escape`, `quotedRequestLine`): a request that could not be parsed.
+        /// Already escaped (`escape`): a request that could not be parsed.
         case escaped(String)
+
+        /// The line of a refused request: its head's, or the escaped start of what it sent.
+        static func refused(_ request: RequestStream.RefusedRequest) -> RequestLine {
+            switch request {
+            case .head(let head): .head(head)
+            case .firstLine(let bytes): .escaped(bytes.isEmpty ? "-" : AccessLog.escape(bytes))
+            }
+        }
+
+        /// The line of the request an event answers.
+        static func answering(_ event: RequestStream.Event) -> RequestLine {
+            switch event {
+            case .request(let head), .requestBeforeItsBody(let head): .head(head)
+            case .refusal(_, let request): refused(request)
+            }
+        }
     }
 
     /// Records `HOST - - [TIME] "REQUEST LINE" STATUS BYTES` (`-` for no body bytes) from any

@@ -2,18 +2,22 @@ import HTTP1
 import LinuxIO
 import ThreadPool
 
-/// One client connection of the epoll reactor: its socket, the bytes and requests it has
-/// received, and the responses on their way out.
+/// One client connection of the epoll reactor: its socket, where it is in its lifecycle, its
+/// request stream, and the responses on their way out.
 ///
 /// Invariant: exactly one thread owns a connection at a time: the reactor, or the worker
 /// running its job (`state == .inWorker`). Ownership moves through the thread pool's queue
 /// and the `HandBackQueue`, both guarded by locks, so every access by the new owner
 /// happens after the old owner's last one; hence `@unchecked Sendable`. While a worker owns
-/// it, the reactor only records readiness in the `…WhileAway` flags.
+/// it, the reactor only reads `state` and records readiness in `pending`; the worker touches
+/// only `stream.end()`, the job's fields and the output. `state` changes only through the
+/// transitions in Reactor+Lifecycle.swift.
 final class Connection: @unchecked Sendable {
-    enum State {
-        /// The reactor reads and parses (or waits, idle, for the next request).
-        case reading
+    /// Where the connection is in its lifecycle (Docs/DESIGN-NOTES.md, The connection):
+    /// `reading` → `inWorker` → (`writing` →) `reading` …, ending in `lingering` or `closed`.
+    enum State: Equatable {
+        /// The reactor reads and parses; the phase says which deadline runs.
+        case reading(ReadPhase)
         /// Handed to a worker with complete requests; the reactor does not touch it.
         case inWorker
         /// The reactor finishes writing responses the worker could not.
@@ -24,7 +28,7 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Which deadline applies while reading.
-    enum ReadPhase {
+    enum ReadPhase: Equatable {
         /// A new connection that has sent no byte yet: `--header-timeout` from acceptance,
         /// then a silent close, as nginx does: a browser's spare preconnected socket must not
         /// be given a 408 that it would read as the answer to its next request.
@@ -38,6 +42,17 @@ final class Connection: @unchecked Sendable {
         case body
     }
 
+    /// Readiness epoll reported while the reactor was not reading or writing (edge-triggered:
+    /// it will not be reported again), acted on when the connection comes back.
+    struct PendingReadiness {
+        /// The socket became readable.
+        var readable = false
+        /// The socket became writable.
+        var writable = false
+        /// The last read filled the scratch buffer: the socket may hold more.
+        var mayHaveUnreadData = false
+    }
+
     let socket: Socket
     let slot: Int
     let generation: UInt32
@@ -46,44 +61,30 @@ final class Connection: @unchecked Sendable {
     /// `peer` as the access log writes it, formatted once per connection (inet_ntop costs
     /// thousands of instructions), on first use by whichever thread owns the connection.
     lazy var peerHost: String = peer?.host ?? "-"
-    /// The reactor's counts of connections by category, kept current by `state` and `phase`.
+    /// The reactor's counts of connections by category, kept current by `state`.
     private unowned let gauges: ConnectionGauges
 
-    var state = State.reading {
-        didSet { gauges.move(from: Self.category(oldValue, phase), to: category) }
-    }
-    var phase = ReadPhase.unused {
-        didSet { gauges.move(from: Self.category(state, oldValue), to: category) }
+    var state = State.reading(.unused) {
+        didSet { gauges.move(from: Self.category(oldValue), to: category) }
     }
     /// The stamp of the one timer currently armed for this connection; older ones are stale.
     var timerStamp: UInt64 = 0
-
-    // Reading (reactor only).
-    var buffer: [UInt8] = []
-    var parser: RequestParser
-    var body: BodyDecoder?
-    var headAwaitingBody: RequestHead?
-    /// The last read filled the scratch buffer: the socket may hold more, and edge-triggered
-    /// epoll will not say so again.
-    var mayHaveUnreadData = false
-    var readableWhileAway = false
-    var writableWhileAway = false
-    /// The client shut down its sending side (read returned end of file).
+    var pending = PendingReadiness()
+    /// The client shut down its sending side (read returned end of file, or EPOLLRDHUP).
     var peerClosed = false
+
+    /// The requests: bytes in, events out. The reactor feeds it; a worker may only end it.
+    var stream: RequestStream
 
     // The job (reactor fills, worker reads and writes, reactor clears).
     /// What a worker runs for this connection (`ResponseJob.make`), set once at registration.
     var job: ThreadPool.Job?
     /// When the reactor last handed the connection to the pool (monotonic nanoseconds).
     var handedOffAt: UInt64 = 0
-    var requests: [RequestHead] = []
+    /// What the worker answers, in order: complete requests, and at most one refusal, last.
+    var events: [RequestStream.Event] = []
     /// The responses of the job being answered, until their access log lines are recorded.
     var answers: [ResponseJob.Answer] = []
-    var terminalError: HTTPError?
-    /// The unparseable start of a request that ended in `terminalError`, for the access log.
-    var failedRequestLine = "-"
-    /// No more requests on this connection after the current responses.
-    var closeAfterResponses = false
     var output: [UInt8] = []
     var outputSent = 0
     var writeFailed = false
@@ -94,21 +95,18 @@ final class Connection: @unchecked Sendable {
         self.slot = slot
         self.generation = generation
         self.gauges = gauges
-        parser = RequestParser(limits: limits)
+        stream = RequestStream(limits: limits)
         gauges.move(from: nil, to: category)
     }
 
     /// What the status page counts this connection as; `nil` once closed.
-    var category: ConnectionCategory? { Self.category(state, phase) }
+    var category: ConnectionCategory? { Self.category(state) }
 
-    private static func category(_ state: State, _ phase: ReadPhase) -> ConnectionCategory? {
+    private static func category(_ state: State) -> ConnectionCategory? {
         switch state {
-        case .reading:
-            switch phase {
-            case .idle: .idle
-            case .unused: .unused
-            case .head, .body: .readingRequest
-            }
+        case .reading(.idle): .idle
+        case .reading(.unused): .unused
+        case .reading(.head), .reading(.body): .readingRequest
         case .inWorker: .queuedOrInWorker
         case .writing: .writing
         case .lingering: .closing
@@ -116,11 +114,13 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    var isReading: Bool {
+        if case .reading = state { return true }
+        return false
+    }
+
     /// The epoll token: generation in the high half, slot in the low half.
     var token: UInt64 { UInt64(generation) << 32 | UInt64(slot) }
-
-    /// Whether bytes of a request have arrived that are not yet a complete request.
-    var hasPartialRequest: Bool { !buffer.isEmpty || body != nil }
 
     var hasUnsentOutput: Bool { outputSent < output.count }
 
@@ -150,19 +150,5 @@ final class Connection: @unchecked Sendable {
             }
         }
         return .done
-    }
-}
-
-/// How many of the reactor's connections are in each category, for the status page.
-///
-/// Invariant: touched only on the reactor thread (connections change state only there); the
-/// reactor copies the counts into `ServerStats` once per loop iteration.
-final class ConnectionGauges {
-    private(set) var counts = [Int](repeating: 0, count: ConnectionCategory.allCases.count)
-
-    func move(from old: ConnectionCategory?, to new: ConnectionCategory?) {
-        guard old != new else { return }
-        if let old { counts[old.rawValue] -= 1 }
-        if let new { counts[new.rawValue] += 1 }
     }
 }

@@ -30,32 +30,32 @@ enum ResponseJob {
         connection.output = context.outputBuffers.borrow()
         connection.outputSent = 0
         var date = context.dates.line()
-        let count = connection.requests.count
-        for (index, head) in connection.requests.enumerated() {
-            let decision = context.router.route(head)
-            if decision.delayMilliseconds > 0 {
-                Sleep.milliseconds(decision.delayMilliseconds)
-                date = context.dates.line()  // the answer is dated when it is sent, after the wait
+        let lastIndex = connection.events.count - 1
+        answering: for index in connection.events.indices {
+            switch connection.events[index] {
+            case .request(let head), .requestBeforeItsBody(let head):
+                let decision = context.router.route(head)
+                if decision.delayMilliseconds > 0 {
+                    Sleep.milliseconds(decision.delayMilliseconds)
+                    date = context.dates.line()  // the answer is dated when it is sent, after the wait
+                }
+                let isLast = index == lastIndex
+                // Checked after the sleep: a shutdown during a /sleep makes its answer say close.
+                if decision.closesConnection || (isLast && context.isShuttingDown) { connection.stream.end() }
+                let closes = decision.closesConnection || (isLast && connection.stream.position == .ended)
+                let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
+                decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
+                if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
+                answered(connection, context, event: index, status: decision.response.status.code,
+                         bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
+                // A route that closes the connection is the last answer, whatever follows it.
+                if closes { break answering }
+            case .refusal(let error, _):
+                let response = PreparedResponse(error: error)
+                response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
+                connection.output.append(contentsOf: response.body)
+                answered(connection, context, event: index, status: response.status.code, bodyBytes: response.body.count)
             }
-            let isLast = index == count - 1 && connection.terminalError == nil
-            // Checked after the sleep: a shutdown during a /sleep makes its answer say close.
-            if isLast && context.isShuttingDown { connection.closeAfterResponses = true }
-            let closes = decision.closesConnection || (isLast && connection.closeAfterResponses)
-            let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
-            decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
-            if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
-            answered(connection, context, request: index, status: decision.response.status.code,
-                     bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
-            if closes {
-                connection.closeAfterResponses = true
-                break
-            }
-        }
-        if let error = connection.terminalError {
-            let response = PreparedResponse(error: error)
-            response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
-            connection.output.append(contentsOf: response.body)
-            answered(connection, context, request: nil, status: response.status.code, bodyBytes: response.body.count)
         }
         logAnswers(connection, context)
         // What does not fit now is left in `output`: the reactor finishes it on EPOLLOUT.
@@ -73,9 +73,9 @@ enum ResponseJob {
     }
 
     /// Counts a response as it is encoded, and keeps what its access log line needs.
-    private static func answered(_ connection: Connection, _ context: ServerContext, request: Int?, status: Int, bodyBytes: Int) {
+    private static func answered(_ connection: Connection, _ context: ServerContext, event: Int, status: Int, bodyBytes: Int) {
         context.stats.recordResponse(status: status, bodyBytes: bodyBytes)
-        if context.accessLog != nil { connection.answers.append(Answer(request: request, status: status, bodyBytes: bodyBytes)) }
+        if context.accessLog != nil { connection.answers.append(Answer(event: event, status: status, bodyBytes: bodyBytes)) }
     }
 
     /// Records the job's access log lines as its bytes are committed to the socket, after every
@@ -86,16 +86,16 @@ enum ResponseJob {
         for answer in connection.answers {
             accessLog.record(
                 host: connection.peerHost,
-                requestLine: answer.request.map { .head(connection.requests[$0]) } ?? .escaped(connection.failedRequestLine),
+                requestLine: .answering(connection.events[answer.event]),
                 status: answer.status, bodyBytes: answer.bodyBytes)
         }
         connection.answers.removeAll(keepingCapacity: true)
     }
 
-    /// A response of the current job, for its access log line: `request` indexes the
-    /// connection's requests; `nil` is the refusal that ends the job.
+    /// A response of the current job, for its access log line: `event` indexes the
+    /// connection's events.
     struct Answer {
-        var request: Int?
+        var event: Int
         var status: Int
         var bodyBytes: Int
     }
