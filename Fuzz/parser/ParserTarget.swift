@@ -1,156 +1,124 @@
-// libFuzzer target `parser`: RequestParser and BodyDecoder over arbitrary bytes.
+// libFuzzer target `parser`: the two units under `RequestStream`, each alone, over arbitrary
+// bytes: `RequestParser` on the input's first request head, then `BodyDecoder` on what follows
+// it. (Whole streams of requests, through the server's own `RequestStream`, are the
+// `connection` target's.)
 //
-// The input is a byte stream as a client would send it. It is fed to a connection driver
-// (the one in Tests/HTTP1Tests/TestSupport.swift: accumulate a buffer, parse the current
-// request from its first byte, drop `headLength`, consume the body with BodyDecoder, repeat)
-// whole, byte by byte, and in chunks cut at points the input picks. Properties, on every input:
+// The head is parsed as its contract says a caller must: each call is given the bytes so far
+// from the first byte, extending the previous call's; the body decoder is given each new piece.
+// Both are fed whole, byte by byte, and in chunks cut at points the input picks.
+// Properties, on every input:
 //
 // 1. No read past the input: every call gets an exactly-sized heap copy (ASan, Span checks).
-// 2. Every parser and decoder result agrees with the independent contract oracle
-//    (Support/Oracle.swift) given the same bytes: an accepted head is valid (request line
-//    shape, Host, no NUL or bare CR, Content-Length, not both TE and CL, within the limit)
-//    and means what the oracle says; an incomplete head is incomplete; a refusal is one the
-//    contract makes, with the same status.
+// 2. Every result agrees with the independent contract oracle (Support/Oracle.swift) given the
+//    same bytes: an accepted head is valid (request line shape, Host, no NUL or bare CR,
+//    Content-Length, not both TE and CL, within the limit) and means what the oracle says; an
+//    incomplete head is incomplete; a refusal is one the contract makes, with the same status;
+//    a body ends, stays unfinished or is refused exactly where the oracle says.
 // 3. Every refusal's status is one of the contract's {400, 408, 413, 414, 431, 501, 505}.
-// 4. The same events (heads, body lengths, errors) and the same final state whatever the split.
+// 4. The same results whatever the split.
 // 5. No call claims more bytes than it was given.
-// 6. Each accepted head's path decodes (RequestPath) as the contract's Routes rules say.
+// 6. An accepted head's path decodes (RequestPath) as the contract's Routes rules say.
 
 // Compiled into one module with Sources/HTTP1/*.swift (see run.sh): no `import HTTP1`.
 
-/// What the driver saw, in order.
-enum DriverEvent: Equatable, CustomStringConvertible {
-    case head(RequestHead, headLength: Int)
-    case body(bytes: Int)
-    case failure(HTTPError)
+/// What the two units made of the input's first request.
+struct UnitsResult: Equatable, CustomStringConvertible {
+    var head: RequestParser.Outcome = .needMoreData
+    var body: BodyDecoder.Progress?
 
-    var description: String {
-        switch self {
-        case .head(let head, let length): "head(\(head.requestLine), \(head.framing), \(length) bytes)"
-        case .body(let count): "body(\(count) bytes)"
-        case .failure(let error): "failure(\(error), \(error.status.code))"
-        }
-    }
+    var description: String { "head: \(head), body: \(body.map { "\($0)" } ?? "-")" }
 }
 
-struct DriverResult: Equatable, CustomStringConvertible {
-    var events: [DriverEvent] = []
-    /// Bytes received but not yet used (the start of an unfinished head).
-    var leftover = 0
-    var midRequest = false
-
-    var description: String { "\(events) leftover \(leftover) midRequest \(midRequest)" }
-}
-
-/// The driver of TestSupport.swift, with every result checked against the oracle.
-func drive(_ input: [UInt8], _ split: Split, limits: ParserLimits) -> DriverResult {
-    var parser = RequestParser(limits: limits)
-    var decoder: BodyDecoder?
-    var buffer: [UInt8] = []
-    var bufferStart = 0  // stream offset of buffer[0]
-    var bodyStart = 0  // stream offset of the current body's first byte
-    var received = 0
-    var result = DriverResult()
-    var failed = false
-    // Byte by byte, checking "still incomplete" and copying the buffer after every byte would
+func parseFirstRequest(_ input: [UInt8], _ split: Split, limits: ParserLimits) -> UnitsResult {
+    // Byte by byte, checking "still incomplete" and copying the prefix after every byte would
     // be quadratic; the other splits do both.
-    let checkIncomplete = split != .byteByByte
-
-    func context() -> String { "split: \(split), limits: \(limits)\ninput: \(preview(input))\nevents so far: \(result.events)" }
-
-    chunks: for chunk in split.chunks(input) {
-        buffer.append(contentsOf: chunk)
-        received += chunk.count
-        while !failed {
-            if var body = decoder {
-                let progress = withSpan(buffer[...], exact: checkIncomplete) { body.consume($0) }
-                let seen = input[bodyStart..<received]
-                switch progress {
-                case .needMoreData(let consumed):
-                    require(consumed <= buffer.count, "the decoder claims no more than it was given", "\(progress)\n\(context())")
-                    if checkIncomplete {
-                        let verdict = judgeBody(result.lastFraming, seen, maxBodyBytes: limits.maxBodyBytes)
-                        require(verdict == .incomplete, "an unfinished body is unfinished per the contract", "oracle: \(verdict)\n\(context())")
-                    }
-                    bufferStart += consumed
-                    buffer.removeFirst(consumed)
-                    decoder = body
-                    continue chunks
-                case .complete(let consumed):
-                    require(consumed <= buffer.count, "the decoder claims no more than it was given", "\(progress)\n\(context())")
-                    bufferStart += consumed
-                    buffer.removeFirst(consumed)
-                    let length = bufferStart - bodyStart
-                    let verdict = judgeBody(result.lastFraming, seen, maxBodyBytes: limits.maxBodyBytes)
-                    require(verdict == .complete(length: length), "a body ends where the contract says", "decoder: \(length) bytes, oracle: \(verdict)\n\(context())")
-                    result.events.append(.body(bytes: length))
-                    decoder = nil
-                case .failure(let error):
-                    require(contractStatuses.contains(error.status.code), "every error maps to a contract status", "\(error)")
-                    let verdict = judgeBody(result.lastFraming, seen, maxBodyBytes: limits.maxBodyBytes)
-                    require(verdict == .reject(status: error.status.code), "a body is refused only as the contract says", "decoder: \(error), oracle: \(verdict)\n\(context())")
-                    result.events.append(.failure(error))
-                    failed = true
-                }
-            } else {
-                guard !buffer.isEmpty else { continue chunks }
-                let outcome = withSpan(buffer[...], exact: checkIncomplete) { parser.parse($0) }
-                var verdict: HeadVerdict { judgeHead(buffer[...], limits: limits) }
-                switch outcome {
-                case .needMoreData:
-                    if checkIncomplete {
-                        let verdict = verdict
-                        require(verdict == .needMore, "an incomplete head is incomplete per the contract", "oracle: \(verdict)\n\(context())")
-                    }
-                    continue chunks
-                case .complete(let head, let headLength):
-                    require(headLength <= buffer.count && headLength <= limits.maxHeaderBytes, "a head is within its input and the limit", "headLength \(headLength)")
-                    let verdict = verdict
-                    require(verdict == .accept(head, headLength: headLength), "an accepted head breaks no contract rule and means what it says",
-                            "parser: \(head) (\(headLength) bytes)\noracle: \(verdict)\n\(context())")
-                    if split == .whole {
-                        let decoded = RequestPath(decoding: head.path)
-                        require(decoded == judgePath(head.path), "a path decodes once and never leaves the root",
-                                "path \(head.path): \(decoded), oracle: \(judgePath(head.path))")
-                    }
-                    result.events.append(.head(head, headLength: headLength))
-                    bufferStart += headLength
-                    buffer.removeFirst(headLength)
-                    if head.framing != .none {
-                        decoder = BodyDecoder(framing: head.framing, maxBodyBytes: limits.maxBodyBytes)
-                        bodyStart = bufferStart
-                    }
-                case .failure(let error):
-                    require(contractStatuses.contains(error.status.code), "every error maps to a contract status", "\(error)")
-                    let verdict = verdict
-                    require(verdict == .reject(status: error.status.code, rule: verdict.rule), "a head is refused only as the contract says, with its status",
-                            "parser: \(error) (\(error.status.code))\noracle: \(verdict)\n\(context())")
-                    result.events.append(.failure(error))
-                    failed = true
-                }
+    let checkEveryCall = split != .byteByByte
+    let context = { (result: UnitsResult) in "split: \(split), limits: \(limits)\nso far: \(result)\ninput: \(preview(input))" }
+    var result = UnitsResult()
+    var parser = RequestParser(limits: limits)
+    let ends = split.cuts(input) + [input.count]
+    var headLength = 0
+    for (index, end) in ends.enumerated() {
+        let isLast = index == ends.count - 1
+        guard checkEveryCall || isLast || end % 64 == 0 else {
+            // Still one call per byte (the parser examines each byte once); checked below.
+            result.head = parser.parse(input.span.extracting(0..<end))
+            switch result.head {
+            case .needMoreData: continue
+            case .complete(_, let length): headLength = length
+            case .failure: break
             }
+            break
+        }
+        let prefix = input[0..<end]
+        result.head = withExactCopy(prefix) { parser.parse($0) }
+        switch result.head {
+        case .needMoreData:
+            let verdict = judgeHead(prefix, limits: limits)
+            require(verdict == .needMore, "an incomplete head is incomplete per the contract", "oracle: \(verdict)\n\(context(result))")
+            continue
+        case .complete(let head, let length):
+            headLength = length
+            require(length <= end && length <= limits.maxHeaderBytes, "a head is within its input and the limit", "headLength \(length)")
+            let verdict = judgeHead(prefix, limits: limits)
+            require(verdict == .accept(head, headLength: length), "an accepted head breaks no contract rule and means what it says",
+                    "oracle: \(verdict)\n\(context(result))")
+            if split == .whole {
+                let decoded = RequestPath(decoding: head.path)
+                require(decoded == judgePath(head.path), "a path decodes once and never leaves the root",
+                        "path \(head.path): \(decoded), oracle: \(judgePath(head.path))")
+            }
+        case .failure(let error):
+            require(contractStatuses.contains(error.status.code), "every error maps to a contract status", "\(error)")
+            let verdict = judgeHead(prefix, limits: limits)
+            require(verdict == .reject(status: error.status.code, rule: verdict.rule), "a head is refused only as the contract says, with its status",
+                    "oracle: \(verdict)\n\(context(result))")
+        }
+        break
+    }
+    guard case .complete(let head, _) = result.head, head.framing != .none else { return result }
+    result.body = decodeBody(input, from: headLength, framing: head.framing, split: split, limits: limits, context: context(result))
+    return result
+}
+
+/// Runs a `BodyDecoder` over the input after the head, in the split's pieces.
+func decodeBody(_ input: [UInt8], from bodyStart: Int, framing: BodyFraming, split: Split, limits: ParserLimits, context: String) -> BodyDecoder.Progress {
+    var decoder = BodyDecoder(framing: framing, maxBodyBytes: limits.maxBodyBytes)
+    var used = bodyStart
+    var progress = BodyDecoder.Progress.needMoreData(consumed: 0)
+    for end in split.cuts(input) + [input.count] where end > used {
+        let piece = input[used..<end]
+        progress = withExactCopy(piece) { decoder.consume($0) }
+        let seen = input[bodyStart..<end]
+        switch progress {
+        case .needMoreData(let consumed):
+            require(consumed == piece.count, "an unfinished body uses every byte it is given", "\(progress)\n\(context)")
+            used = end
+            if split != .byteByByte || end == input.count {
+                let verdict = judgeBody(framing, seen, maxBodyBytes: limits.maxBodyBytes)
+                require(verdict == .incomplete, "an unfinished body is unfinished per the contract", "oracle: \(verdict)\n\(context)")
+            }
+        case .complete(let consumed):
+            require(consumed <= piece.count, "the decoder claims no more than it was given", "\(progress)\n\(context)")
+            let verdict = judgeBody(framing, seen, maxBodyBytes: limits.maxBodyBytes)
+            require(verdict == .complete(length: used + consumed - bodyStart), "a body ends where the contract says",
+                    "decoder: \(used + consumed - bodyStart) bytes, oracle: \(verdict)\n\(context)")
+            return .complete(consumed: used + consumed - bodyStart)
+        case .failure(let error):
+            require(contractStatuses.contains(error.status.code), "every error maps to a contract status", "\(error)")
+            let verdict = judgeBody(framing, seen, maxBodyBytes: limits.maxBodyBytes)
+            require(verdict == .reject(status: error.status.code), "a body is refused only as the contract says", "decoder: \(error), oracle: \(verdict)\n\(context)")
+            return progress
         }
     }
-    if !failed {
-        result.leftover = buffer.count
-        result.midRequest = decoder != nil || parser.hasPartialRequest
-        require(!parser.hasPartialRequest || !buffer.isEmpty, "a partial head has its bytes buffered", context())
-    }
-    return result
+    // Reported as the whole body's progress, so that every split can be compared.
+    return .needMoreData(consumed: used - bodyStart)
 }
 
 extension HeadVerdict {
     var rule: String {
         if case .reject(_, let rule) = self { return rule }
         return ""
-    }
-}
-
-extension DriverResult {
-    /// The framing of the last head (the body being read).
-    var lastFraming: BodyFraming {
-        for event in events.reversed() { if case .head(let head, _) = event { return head.framing } }
-        return .none
     }
 }
 
@@ -162,9 +130,9 @@ public func fuzzParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         var parser = RequestParser(limits: limits)
         _ = parser.parse(UnsafeBufferPointer(start: data, count: size).span)
 
-        let whole = drive(input, .whole, limits: limits)
+        let whole = parseFirstRequest(input, .whole, limits: limits)
         for split in [Split.byteByByte, .twoCuts, .manyCuts] {
-            let other = drive(input, split, limits: limits)
+            let other = parseFirstRequest(input, split, limits: limits)
             require(other == whole, "the same result however the input is split",
                     "limits: \(limits)\nwhole:        \(whole)\n\(split): \(other)\ncuts: \(split.cuts(input).prefix(20))\ninput: \(preview(input))")
         }

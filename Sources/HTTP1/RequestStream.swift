@@ -13,7 +13,8 @@
 ///   out instead of 100 Continue, which the server never sends.
 ///
 /// Invariant: the events depend only on the bytes, never on how they were split, with the one
-/// exception the Expect rule makes on purpose (a 100-continue head that ends a read).
+/// exception the Expect rule makes on purpose (a 100-continue head that ends a read), and
+/// what a refusal keeps of a bad head's first line for the log (what had arrived by then).
 /// The stream keeps only the unfinished start of a request head: bytes are parsed straight
 /// from the caller's span, and only a tail that is not yet a complete head is copied; the
 /// parser refuses a head past `maxHeaderBytes`, so that copy stays below it plus one read.
@@ -40,8 +41,8 @@ public struct RequestStream: Sendable {
     public enum RefusedRequest: Equatable, Sendable {
         /// The head was complete: its body, or the wait for it, failed.
         case head(RequestHead)
-        /// The head failed: the start of its first line as received, up to the CR or LF and at
-        /// most `firstLineLimit` bytes (empty when the first byte ended it).
+        /// The head failed: the start of its first line as received by the time it failed, up
+        /// to the CR or LF and at most `firstLineLimit` bytes (empty when the first byte ended it).
         case firstLine([UInt8])
     }
 

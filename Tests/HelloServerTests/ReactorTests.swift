@@ -254,4 +254,38 @@ struct ReactorTests {
         for request in sleepers + queued { request.join() }
         #expect((sleepers + queued).allSatisfy { $0.response?.status == 200 })
     }
+
+    // A request begun behind one a worker answers is due within --header-timeout of the
+    // hand-back. Before the RequestStream these two waited forever: nothing armed a deadline
+    // for a head that arrived while a worker held the connection's first request, or for a
+    // body that began in the same read as the request before it.
+    @Test func headBegunWhileAWorkerAnswersGets408() throws {
+        let server = try TestServer(.epoll) {
+            $0.headerTimeout = 0.5
+            $0.sleepMilliseconds = 600
+        }
+        let client = try server.connect()
+        try client.send("GET /sleep HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(server.waitForStatus(containing: "workers: 2 busy"), "the sleeper is in a worker")
+        try client.send("GET / HTTP/1.1\r\n")
+        #expect(try client.readResponse(untilClose: false).status == 200)
+        let answered = Date()
+        let response = try client.readResponse(untilClose: false)
+        #expect(response.status == 408)
+        #expect(Date().timeIntervalSince(answered) < 3)
+        #expect(try client.isClosedByServer(within: 2))
+        #expect(try server.get("/").status == 200)
+    }
+
+    @Test func bodyBegunBehindAPipelinedRequestGets408() throws {
+        let server = try TestServer(.epoll) { $0.headerTimeout = 0.5 }
+        let client = try server.connect()
+        let started = Date()
+        try client.send(Self.get + "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+        #expect(try client.readResponse(untilClose: false).status == 200)
+        let response = try client.readResponse(untilClose: false)
+        #expect(response.status == 408)
+        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(try server.get("/").status == 200)
+    }
 }

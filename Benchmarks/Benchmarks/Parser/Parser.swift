@@ -1,4 +1,5 @@
-// The HTTP1 parser alone: bytes in, `RequestHead` out, no I/O.
+// The HTTP1 request stream (parser and body decoder, as every mode drives them): bytes in,
+// events out, no I/O.
 // Per request (scalingFactor .kilo: the starred figures are per request): instructions,
 // heap allocations and throughput, for a browser-like GET and for a pipelined batch of 16.
 import Benchmark
@@ -43,32 +44,16 @@ let chunkedPOST = Array("""
 
     """.utf8)
 
-/// Parses every request in `bytes` (heads and bodies) the way the reactor does: parse the
-/// head from the front of the unread bytes, drop it, consume the body, repeat.
-/// Returns the number of requests, so the optimiser cannot drop the work.
+/// Every request in `bytes` (heads and bodies), as one read of a connection delivers them,
+/// through the server's `RequestStream`. Returns the number of requests, so the optimiser
+/// cannot drop the work.
 @inline(never)
-func parseAll(_ bytes: [UInt8], parser: inout RequestParser) -> Int {
-    var count = 0
-    var start = 0
-    let span = bytes.span
-    while start < span.count {
-        switch parser.parse(span.extracting(start...)) {
-        case .complete(let head, let headLength):
-            start += headLength
-            count += 1
-            if head.framing != .none {
-                var body = BodyDecoder(framing: head.framing, maxBodyBytes: 1 << 20)
-                switch body.consume(span.extracting(start...)) {
-                case .complete(let consumed): start += consumed
-                default: fatalError("the benchmark's body is complete")
-                }
-            }
-            blackHole(head)
-        case .needMoreData, .failure:
-            fatalError("the benchmark's requests are complete and valid")
-        }
-    }
-    return count
+func parseAll(_ bytes: [UInt8], stream: inout RequestStream, events: inout [RequestStream.Event]) -> Int {
+    events.removeAll(keepingCapacity: true)
+    stream.receive(bytes.span, into: &events)
+    guard events.count > 0, stream.position == .betweenRequests else { fatalError("the benchmark's requests are complete and valid") }
+    blackHole(events.last)
+    return events.count
 }
 
 let perRequest: [BenchmarkMetric] = [.instructions, .mallocCountTotal, .throughput, .wallClock]
@@ -79,31 +64,33 @@ let benchmarks: @Sendable () -> Void = {
 
     for (name, bytes) in [("browser GET (11 headers)", browserGET), ("wrk GET", wrkGET), ("chunked POST", chunkedPOST)] {
         Benchmark("Parser: \(name)", configuration: .init(metrics: perRequest, scalingFactor: .kilo)) { benchmark in
-            var parser = RequestParser()
+            var stream = RequestStream(limits: ParserLimits())
+            var events: [RequestStream.Event] = []
             for _ in benchmark.scaledIterations {
-                blackHole(parseAll(bytes, parser: &parser))
+                blackHole(parseAll(bytes, stream: &stream, events: &events))
             }
         }
     }
 
     // One scaled iteration is one batch of 16 requests: divide by 16 for per-request figures.
     Benchmark("Parser: pipelined batch of 16 wrk GETs", configuration: .init(metrics: perRequest, scalingFactor: .kilo)) { benchmark in
-        var parser = RequestParser()
+        var stream = RequestStream(limits: ParserLimits())
+        var events: [RequestStream.Event] = []
         for _ in benchmark.scaledIterations {
-            blackHole(parseAll(pipelined16, parser: &parser))
+            blackHole(parseAll(pipelined16, stream: &stream, events: &events))
         }
     }
 
-    // The head split at every byte: the incremental path a slow client takes (506 calls).
+    // The head one byte per read: the incremental path a slow client takes (506 reads).
     Benchmark("Parser: browser GET one byte at a time", configuration: .init(metrics: perRequest)) { benchmark in
-        var parser = RequestParser()
+        var events: [RequestStream.Event] = []
         for _ in 0..<100 {
-            var end = 1
-            while end <= browserGET.count {
-                let outcome = parser.parse(browserGET.span.extracting(0..<end))
-                if case .complete = outcome { break }
-                end += 1
+            var stream = RequestStream(limits: ParserLimits())
+            events.removeAll(keepingCapacity: true)
+            for index in browserGET.indices {
+                stream.receive(browserGET.span.extracting(index..<index + 1), into: &events)
             }
+            precondition(events.count == 1)
         }
     }
 }

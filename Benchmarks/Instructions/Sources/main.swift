@@ -31,16 +31,14 @@ let page = PreparedResponse(
 let dateLine = Array("Date: Sun, 22 Nov 2026 10:00:00 GMT\r\n".utf8)
 let connectionLines = ConnectionHeaderLines(keepAliveTimeout: 5)
 
+/// Every request in `bytes`, as one read of a connection delivers them, through the server's
+/// `RequestStream`; returns the number of requests, so the optimiser cannot drop the work.
 @inline(never)
-func parseAll(_ bytes: [UInt8], parser: inout RequestParser) -> Int {
-    var count = 0, start = 0
-    let span = bytes.span
-    while start < span.count {
-        guard case .complete(_, let headLength) = parser.parse(span.extracting(start...)) else { fatalError("bad input") }
-        start += headLength
-        count += 1
-    }
-    return count
+func parseAll(_ bytes: [UInt8], stream: inout RequestStream, events: inout [RequestStream.Event]) -> Int {
+    events.removeAll(keepingCapacity: true)
+    stream.receive(bytes.span, into: &events)
+    guard events.count > 0, stream.position == .betweenRequests else { fatalError("bad input") }
+    return events.count
 }
 
 @inline(never)
@@ -53,16 +51,17 @@ guard arguments.count == 3, let count = Int(arguments[2]) else {
     print("usage: Instructions parse-wrk|parse-browser|parse-pipelined16|encode-response COUNT")
     exit(64)
 }
-var parser = RequestParser()
+var stream = RequestStream(limits: ParserLimits())
+var events: [RequestStream.Event] = []
 var output: [UInt8] = []
 output.reserveCapacity(16 * 1024)
 switch arguments[1] {
 case "parse-wrk":
-    for _ in 0..<count { sink(parseAll(wrkGET, parser: &parser)) }
+    for _ in 0..<count { sink(parseAll(wrkGET, stream: &stream, events: &events)) }
 case "parse-browser":
-    for _ in 0..<count { sink(parseAll(browserGET, parser: &parser)) }
+    for _ in 0..<count { sink(parseAll(browserGET, stream: &stream, events: &events)) }
 case "parse-pipelined16":
-    for _ in 0..<count { sink(parseAll(pipelined16, parser: &parser)) }
+    for _ in 0..<count { sink(parseAll(pipelined16, stream: &stream, events: &events)) }
 case "encode-response":
     for _ in 0..<count {
         output.removeAll(keepingCapacity: true)
