@@ -81,10 +81,12 @@ public struct RequestStream: Sendable {
         parser = RequestParser(limits: limits)
     }
 
-    public var position: Position {
-        if hasEnded { return .ended }
-        if body != nil { return .inBody }
-        return buffer.isEmpty ? .betweenRequests : .inHead
+    /// Kept up to date by every change rather than computed: the reactor reads it several times
+    /// per request, and a stored property is read in place.
+    public private(set) var position = Position.betweenRequests
+
+    private mutating func updatePosition() {
+        position = hasEnded ? .ended : body != nil ? .inBody : buffer.isEmpty ? .betweenRequests : .inHead
     }
 
     /// Whether bytes have arrived that no event answers: a request in progress, or bytes the
@@ -119,6 +121,7 @@ public struct RequestStream: Sendable {
             // A long head's buffer is not kept for the rest of the connection.
             if buffer.isEmpty && buffer.capacity > 16 * 1024 { buffer = [] }
         }
+        updatePosition()
     }
 
     /// The client's time ran out (Docs/HTTP.md, Deadlines): the refusal that answers the request
@@ -145,6 +148,7 @@ public struct RequestStream: Sendable {
         buffer = []
         body = nil
         headAwaitingBody = nil
+        position = .ended
     }
 
     /// Runs the parser and body decoder over `bytes` (the current request from its first byte

@@ -16,7 +16,7 @@ public final class AppendOnlyFile: Sendable {
     /// Opens (creating, mode 0644) `path` for appending.
     public init(path: String) throws(Errno) {
         self.path = path
-        descriptor = Locked(try Self.open(path))
+        descriptor = Locked(try Self.open(path).take())
     }
 
     /// Appends to a standard stream (`STDOUT_FILENO`, `STDERR_FILENO`), which stays open.
@@ -26,11 +26,12 @@ public final class AppendOnlyFile: Sendable {
     }
 
     deinit {
-        if path != nil { descriptor.withLock { _ = Glibc.close($0) } }
+        if path != nil { FileDescriptor(owning: descriptor.withLock { $0 }).close() }
     }
 
-    private static func open(_ path: String) throws(Errno) -> Int32 {
-        try retryingInterrupts("open(\(path))") { Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) }
+    private static func open(_ path: String) throws(Errno) -> FileDescriptor {
+        let fd = try retryingInterrupts("open(\(path))") { Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) }
+        return FileDescriptor(owning: fd)
     }
 
     /// Writes all of `bytes`; a failing write (a full disk, a closed pipe) drops the rest, since
@@ -44,13 +45,13 @@ public final class AppendOnlyFile: Sendable {
     /// stays as it is. On failure the old file stays in use and the error is thrown.
     public func reopen() throws(Errno) {
         guard let path else { return }
-        let fresh = try Self.open(path)
+        let fresh = try Self.open(path).take()
         let old = descriptor.withLock { fd in
             let old = fd
             fd = fresh
             return old
         }
-        _ = Glibc.close(old)
+        FileDescriptor(owning: old).close()
     }
 }
 

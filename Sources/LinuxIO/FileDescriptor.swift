@@ -24,6 +24,14 @@ public struct FileDescriptor: ~Copyable, Sendable {
         // deinit runs here and closes.
     }
 
+    /// Gives up ownership without closing: the caller now owns `rawValue` and must close it
+    /// (for storage that cannot hold a non-copyable value, such as a lock's protected value).
+    public consuming func take() -> Int32 {
+        let rawValue = self.rawValue
+        discard self
+        return rawValue
+    }
+
     /// Opens `path` read-only (O_CLOEXEC, and O_NOFOLLOW when asked); throws the open(2) errno
     /// (ENOENT, EACCES, ELOOP for a symlink with `noFollow`).
     public static func openReadOnly(_ path: String, noFollow: Bool = false) throws(Errno) -> FileDescriptor {

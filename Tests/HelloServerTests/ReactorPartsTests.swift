@@ -7,18 +7,17 @@ import Testing
 /// connection table's stale tokens and the hand-back queue's one wake-up per batch.
 @Suite struct ReactorPartsTests {
     /// A connection for `slot`, on a socket of its own (a listener: any descriptor will do).
-    private static func connection(_ slot: Int, _ generation: UInt32, _ gauges: ConnectionGauges) throws -> Connection {
+    private static func connection(_ slot: Int, _ generation: UInt32) throws -> Connection {
         let socket = try Socket.listening(on: SocketAddress.resolve(host: "127.0.0.1", port: 0), backlog: 1)
-        return Connection(socket: socket, peer: nil, slot: slot, generation: generation, limits: ParserLimits(), gauges: gauges)
+        return Connection(socket: socket, peer: nil, slot: slot, generation: generation, limits: ParserLimits())
     }
 
     @Test("a token names one connection for all time: after its slot is reused, the old token is stale")
     func staleTokens() throws {
-        let gauges = ConnectionGauges()
         var table = ConnectionTable()
         let (slot, generation) = table.reserveSlot()
         #expect(slot == 0 && generation == 1)
-        let first = try Self.connection(slot, generation, gauges)
+        let first = try Self.connection(slot, generation)
         table.insert(first)
         #expect(table.count == 1)
         #expect(table.connection(forToken: first.token) === first)
@@ -30,7 +29,7 @@ import Testing
         #expect(table.connection(forToken: first.token) == nil)
         let (reused, newGeneration) = table.reserveSlot()
         #expect(reused == slot && newGeneration == 2, "the freed slot, one generation on")
-        let second = try Self.connection(reused, newGeneration, gauges)
+        let second = try Self.connection(reused, newGeneration)
         table.insert(second)
         #expect(table.connection(forToken: first.token) == nil, "an event for the closed connection is stale")
         #expect(table.connection(forToken: second.token) === second)
@@ -43,12 +42,11 @@ import Testing
 
     @Test("slots are reused before the table grows")
     func slotReuse() throws {
-        let gauges = ConnectionGauges()
         var table = ConnectionTable()
         var open: [Connection] = []
         for _ in 0..<3 {
             let (slot, generation) = table.reserveSlot()
-            let connection = try Self.connection(slot, generation, gauges)
+            let connection = try Self.connection(slot, generation)
             table.insert(connection)
             open.append(connection)
         }
@@ -60,9 +58,8 @@ import Testing
 
     @Test("workers' hand-backs wake the reactor once per batch, and come out in order")
     func oneWakePerBatch() throws {
-        let gauges = ConnectionGauges()
         let handBackQueue = try HandBackQueue()
-        let connections = try (0..<3).map { try Self.connection($0, 1, gauges) }
+        let connections = try (0..<3).map { try Self.connection($0, 1) }
         for connection in connections { handBackQueue.handBack(connection) }
         #expect(handBackQueue.wakeEvent.drain() == 1, "one signal for three hand-backs")
         var taken: [Connection] = []

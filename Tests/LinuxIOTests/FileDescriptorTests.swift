@@ -89,6 +89,17 @@ struct FileDescriptorTests {
         }
     }
 
+    @Test("take gives the descriptor up without closing it; a new owner closes it")
+    func takeReleasesOwnership() throws {
+        try withTemporaryDirectory { directory in
+            let file = try FileDescriptor.openReadOnly(directory)
+            let raw = file.take()
+            #expect(fcntl(raw, F_GETFD) != -1, "still open once its first owner is gone")
+            FileDescriptor(owning: raw).close()
+            #expect(fcntl(raw, F_GETFD) == -1 && errno == EBADF)
+        }
+    }
+
     @Test("resolvedPath resolves symbolic links, . and ..")
     func resolvedPaths() throws {
         try withTemporaryDirectory { directory in

@@ -11,7 +11,7 @@ import ThreadPool
 /// happens after the old owner's last one; hence `@unchecked Sendable`. While a worker owns
 /// it, the reactor only reads `state` and records readiness in `pending`; the worker touches
 /// only `stream.end()`, the job's fields and the output. `state` changes only through the
-/// transitions in Reactor+Lifecycle.swift.
+/// transitions in Reactor+Lifecycle.swift, through `enter(_:counting:)`.
 final class Connection: @unchecked Sendable {
     /// Where the connection is in its lifecycle (Docs/DESIGN-NOTES.md, The connection):
     /// `reading` → `inWorker` → (`writing` →) `reading` …, ending in `lingering` or `closed`.
@@ -61,12 +61,8 @@ final class Connection: @unchecked Sendable {
     /// `peer` as the access log writes it, formatted once per connection (inet_ntop costs
     /// thousands of instructions), on first use by whichever thread owns the connection.
     lazy var peerHost: String = peer?.host ?? "-"
-    /// The reactor's counts of connections by category, kept current by `state`.
-    private unowned let gauges: ConnectionGauges
-
-    var state = State.reading(.unused) {
-        didSet { gauges.move(from: Self.category(oldValue), to: category) }
-    }
+    /// Changed only by `enter(_:counting:)`.
+    private(set) var state = State.reading(.unused)
     /// The stamp of the one timer currently armed for this connection; older ones are stale.
     var timerStamp: UInt64 = 0
     var pending = PendingReadiness()
@@ -89,14 +85,19 @@ final class Connection: @unchecked Sendable {
     var outputSent = 0
     var writeFailed = false
 
-    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits, gauges: ConnectionGauges) {
+    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits) {
         self.socket = socket
         self.peer = peer
         self.slot = slot
         self.generation = generation
-        self.gauges = gauges
         stream = RequestStream(limits: limits)
-        gauges.move(from: nil, to: category)
+    }
+
+    /// The one way `state` changes (the transitions in Reactor+Lifecycle.swift call it); it keeps
+    /// the reactor's counts by category current.
+    func enter(_ next: State, counting gauges: inout ConnectionGauges) {
+        gauges.move(from: Self.category(state), to: Self.category(next))
+        state = next
     }
 
     /// What the status page counts this connection as; `nil` once closed.

@@ -54,7 +54,8 @@ extension Reactor {
         try? socket.setNoDelay()
         let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
-        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits, gauges: gauges)
+        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits)
+        gauges.move(from: nil, to: connection.category)
         connection.job = ResponseJob.make(for: connection, context: context, handBackQueue: handBackQueue)
         table.insert(connection)
         do {

@@ -9,8 +9,9 @@ import ThreadPool
 ///     a refusal the reactor answers itself: reading ──▶ writing
 ///     the last response out (`closesAfterResponses`): ──▶ lingering ──▶ closed, or closed
 ///
-/// Every change of `Connection.state` is made here (and the first, `reading(unused)`, by its
-/// initialiser); `closesAfterResponses` is the one decision whether a connection closes.
+/// Every change of `Connection.state` is made here, through `Connection.enter` (the first,
+/// `reading(unused)`, is its initial value); `closesAfterResponses` is the one decision whether a
+/// connection closes.
 extension Reactor {
     // MARK: Reading
 
@@ -58,8 +59,12 @@ extension Reactor {
     private func received(_ connection: Connection, _ count: Int) {
         guard case .reading(let phase) = connection.state else { return }
         connection.stream.receive(scratch.span.extracting(0..<count), into: &connection.events)
-        if let first = connection.events.first {
-            if case .refusal(let error, let request) = first, connection.events.count == 1 {
+        let position = connection.stream.position
+        let eventCount = connection.events.count
+        if eventCount > 0 {
+            // A refusal ends the stream: only then can the one event be one (checked first, so a
+            // request is never copied out of the list to look at it).
+            if position == .ended && eventCount == 1, case .refusal(let error, let request) = connection.events[0] {
                 connection.events.removeAll(keepingCapacity: true)
                 answerRefusal(connection, error, request)
             } else {
@@ -67,17 +72,17 @@ extension Reactor {
             }
             return
         }
-        switch (connection.stream.position, phase) {
+        switch (position, phase) {
         case (.inBody, _):
             // Each read of a body must come within --header-timeout of the last one.
-            connection.state = .reading(.body)
+            connection.enter(.reading(.body), counting: &gauges)
             arm(.request, connection)
         case (.inHead, .unused):
             // The first bytes: the head deadline keeps running from acceptance, and now ends in 408.
-            connection.state = .reading(.head)
+            connection.enter(.reading(.head), counting: &gauges)
         case (.inHead, .idle), (.inHead, .body):
             // The head deadline runs from the first byte of the request; later bytes don't move it.
-            connection.state = .reading(.head)
+            connection.enter(.reading(.head), counting: &gauges)
             arm(.request, connection)
         case (.inHead, .head), (.betweenRequests, _), (.ended, _):
             break
@@ -88,7 +93,7 @@ extension Reactor {
 
     /// Gives the connection, with its events in order, to a worker.
     private func handOff(_ connection: Connection) {
-        connection.state = .inWorker
+        connection.enter(.inWorker, counting: &gauges)
         disarmTimer(connection)
         connection.handedOffAt = Deadline.now.nanoseconds
         do {
@@ -96,7 +101,7 @@ extension Reactor {
             try pool.execute(job)
         } catch {
             // The pool only refuses once it is shut down, after the reactor; no worker has it.
-            connection.state = .writing
+            connection.enter(.writing, counting: &gauges)
             close(connection)
         }
     }
@@ -112,7 +117,7 @@ extension Reactor {
         precondition(connection.state == .inWorker, "only a connection a worker holds is handed back")
         connection.events.removeAll(keepingCapacity: true)
         // The reactor owns it again, and writes what the worker could not.
-        connection.state = .writing
+        connection.enter(.writing, counting: &gauges)
         if connection.writeFailed {
             close(connection)
         } else if connection.hasUnsentOutput {
@@ -136,7 +141,7 @@ extension Reactor {
         context.recordResponse(
             peerHost: connection.peerHost, requestLine: .refused(request), status: response.status.code,
             bodyBytes: response.body.count)
-        connection.state = .writing
+        connection.enter(.writing, counting: &gauges)
         arm(.request, connection)
         flush(connection)
     }
@@ -191,15 +196,16 @@ extension Reactor {
     private func resumeReading(_ connection: Connection) {
         switch connection.stream.position {
         case .inHead:
-            connection.state = .reading(.head)
+            connection.enter(.reading(.head), counting: &gauges)
             arm(.request, connection)
         case .inBody:
-            connection.state = .reading(.body)
+            connection.enter(.reading(.body), counting: &gauges)
             arm(.request, connection)
         case .betweenRequests, .ended:
-            connection.state = .reading(.idle)
+            connection.enter(.reading(.idle), counting: &gauges)
         }
-        if connection.pending.readable || connection.pending.mayHaveUnreadData {
+        let pending = connection.pending
+        if pending.readable || pending.mayHaveUnreadData {
             readAndParse(connection)
         }
         // Still idle after that read: wait for the next request.
@@ -220,7 +226,7 @@ extension Reactor {
             return
         }
         try? connection.socket.shutdown(.write)
-        connection.state = .lingering
+        connection.enter(.lingering, counting: &gauges)
         connection.stream.end()  // drops what it buffered
         arm(.linger, connection)
         drainLingering(connection)
@@ -247,7 +253,7 @@ extension Reactor {
         // A worker's job holds the connection `unowned`: the table's reference must outlive it.
         precondition(connection.state != .inWorker, "a connection is closed only while the reactor owns it")
         guard connection.state != .closed else { return }
-        connection.state = .closed
+        connection.enter(.closed, counting: &gauges)
         disarmTimer(connection)
         table.remove(connection)
         roomForConnections()

@@ -12,12 +12,13 @@ extension Reactor {
 
 /// How many of the reactor's connections are in each category, for the status page.
 ///
-/// Invariant: touched only on the reactor thread (connections change state only there); the
-/// reactor copies the counts into `ServerStats` once per loop iteration.
-final class ConnectionGauges {
+/// Invariant: the reactor's own (connections change state only on its thread, through
+/// `Connection.enter`, which moves a count); it copies the counts into `ServerStats` once per
+/// loop iteration.
+struct ConnectionGauges {
     private(set) var counts = [Int](repeating: 0, count: ConnectionCategory.allCases.count)
 
-    func move(from old: ConnectionCategory?, to new: ConnectionCategory?) {
+    mutating func move(from old: ConnectionCategory?, to new: ConnectionCategory?) {
         guard old != new else { return }
         if let old { counts[old.rawValue] -= 1 }
         if let new { counts[new.rawValue] += 1 }

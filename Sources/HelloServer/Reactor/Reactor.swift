@@ -44,7 +44,7 @@ final class Reactor {
     /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
     var acceptPauses = 0
     var stopping = false
-    let gauges = ConnectionGauges()
+    var gauges = ConnectionGauges()
 
     init(context: ServerContext, listener: consuming Socket) throws(Errno) {
         self.context = context
