@@ -35,12 +35,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "LinuxIOTests", dependencies: ["LinuxIO", "ThreadPool"]),
-        .testTarget(name: "ThreadPoolTests", dependencies: ["ThreadPool", "LinuxIO"]),
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        // What every test target shares: TestFailure, bounded waits, threads, sockets, and the
+        // bad-input table.
+        .target(name: "TestSupport", dependencies: ["LinuxIO", "ThreadPool", "HTTP1"], path: "Tests/TestSupport"),
+        .testTarget(name: "LinuxIOTests", dependencies: ["LinuxIO", "ThreadPool", "TestSupport"]),
+        .testTarget(name: "ThreadPoolTests", dependencies: ["ThreadPool", "LinuxIO", "TestSupport"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(
             name: "HelloServerTests",
-            dependencies: ["HelloServer", "HTTP1", "LinuxIO", "ThreadPool", "hello-server", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "HelloServer", "HTTP1", "LinuxIO", "ThreadPool", "TestSupport", "hello-server",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

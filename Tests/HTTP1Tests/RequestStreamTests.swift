@@ -1,4 +1,5 @@
 import HTTP1
+import TestSupport
 import Testing
 
 /// RequestStream: what the server does with a connection's bytes between request heads
@@ -130,5 +131,31 @@ struct RequestStreamTests {
         for _ in 0..<255 { #expect(Self.feed(&stream, "a").isEmpty) }
         #expect(stream.position == .inHead)
         #expect(Self.feed(&stream, "aa") == [.refusal(.requestLineTooLong, .firstLine(Array(repeating: UInt8(ascii: "a"), count: 200)))])
+    }
+}
+
+/// The shared bad-input table (TestSupport's `BadRequests`, which the server tests also send
+/// over real sockets), through the stream every mode uses.
+@Suite("Bad-input table")
+struct BadRequestTableTests {
+    @Test("each bad request is refused with its status, however it is split, and ends the stream")
+    func eachIsRefused() {
+        for (request, status) in BadRequests.cases {
+            let input = bytes(request)
+            let whole = drive(input, cuts: [], limits: BadRequests.limits)
+            #expect(whole.refusal?.status.code == status, "\(request.debugDescription): \(whole)")
+            #expect(whole.position == .ended && whole.hasUnansweredBytes, "\(request.debugDescription)")
+            let byteByByte = drive(input, cuts: Array(input.indices.dropFirst()), limits: BadRequests.limits)
+            #expect(agrees(byteByByte, with: whole, byteByByte: byteByByte), "\(request.debugDescription): \(byteByByte)")
+        }
+    }
+
+    @Test("each valid neighbour is one request, read exactly")
+    func neighboursAreRequests() {
+        for (request, _) in BadRequests.goodCases {
+            let whole = drive(bytes(request), cuts: [], limits: BadRequests.limits)
+            #expect(whole.events.count == 1 && whole.refusal == nil, "\(request.debugDescription): \(whole)")
+            #expect(whole.position == .betweenRequests, "\(request.debugDescription)")
+        }
     }
 }

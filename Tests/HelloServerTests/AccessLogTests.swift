@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HelloServer
 import LinuxIO
+import TestSupport
 import Testing
 import ThreadPool
 
@@ -10,7 +11,7 @@ import ThreadPool
 /// checked against the real binary in every mode.
 @Suite(.timeLimit(.minutes(3)))
 struct AccessLogTests {
-    static let modes: [ServerMode] = [.epoll, .pool, .blocking]
+    static let modes = ServerMode.allCases
 
     // MARK: One correct line per request
 

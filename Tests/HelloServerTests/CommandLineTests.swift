@@ -2,14 +2,15 @@ import Foundation
 import Glibc
 import HelloServer
 import LinuxIO
-import ThreadPool
+import TestSupport
 import Testing
+import ThreadPool
 
 /// The command line and its lifecycle (README, Usage), checked against the real
 /// `hello-server` binary running as a child process.
 @Suite(.timeLimit(.minutes(3)))
 struct CommandLineTests {
-    static let modes: [ServerMode] = [.blocking, .pool, .epoll]
+    static let modes = ServerMode.allCases
 
     // MARK: Startup line
 

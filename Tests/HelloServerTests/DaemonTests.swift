@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HelloServer
 import LinuxIO
+import TestSupport
 import Testing
 
 /// `--daemon` and `--pid-file` (README, Usage and Running as a service), with the real binary: the launcher
@@ -14,7 +15,7 @@ import Testing
 /// away" means kill(2) says ESRCH or /proc shows a zombie.
 @Suite(.timeLimit(.minutes(3)))
 struct DaemonTests {
-    static let modes: [ServerMode] = [.epoll, .pool, .blocking]
+    static let modes = ServerMode.allCases
 
     @Test(arguments: modes)
     func daemonServesAndStopsOnSIGTERM(mode: ServerMode) throws {

@@ -8,7 +8,7 @@ import Testing
 /// still serves, and holds no more descriptors or threads than before.
 @Suite(.timeLimit(.minutes(3)))
 struct FaultTests {
-    static let modes: [ServerMode] = [.epoll, .pool, .blocking]
+    static let modes = ServerMode.allCases
 
     /// A directory with a large file, so a response is far bigger than the socket buffers.
     final class Site {

@@ -6,7 +6,7 @@ import Testing
 /// The routes of Docs/HTTP.md over real sockets, in all three modes.
 @Suite(.timeLimit(.minutes(2)))
 struct RoutesTests {
-    static let modes: [ServerMode] = [.blocking, .pool, .epoll]
+    static let modes = ServerMode.allCases
 
     @Test(arguments: modes)
     func helloPage(mode: ServerMode) throws {

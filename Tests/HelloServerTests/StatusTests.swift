@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HelloServer
 import LinuxIO
+import TestSupport
 import Testing
 
 /// `/server-status` and `/metrics` (Docs/HTTP.md, Routes; README, Watching it work): both parse, their counters match a
@@ -9,7 +10,7 @@ import Testing
 /// pool numbers move while the server works.
 @Suite(.timeLimit(.minutes(3)))
 struct StatusTests {
-    static let modes: [ServerMode] = [.epoll, .pool, .blocking]
+    static let modes = ServerMode.allCases
 
     // MARK: Counters after known requests
 

@@ -1,5 +1,6 @@
 import Glibc
 import LinuxIO
+import TestSupport
 import Testing
 
 /// `Epoll`, the one wait of the reactor, and the readiness contract the reactor is written for:

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxIO
+import TestSupport
 import Testing
 
 /// A fresh directory under the system's temporary directory, removed afterwards.

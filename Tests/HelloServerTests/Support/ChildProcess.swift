@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import TestSupport
 
 /// A program the tests run as a child process, started with posix_spawn(3) and reaped with
 /// waitpid(2): its standard input is /dev/null, its stdout and stderr are pipes collected

@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 
 /// A whole file's bytes, read with read(2) until EOF (files in /proc report size 0).
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxIO
+import TestSupport
 import ThreadPool
 
 /// The real `hello-server` binary running as a child process of the test.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxIO
+import TestSupport
 
 /// A blocking TCP client for tests, every read bounded by a timeout so no test can hang.
 final class TestClient {

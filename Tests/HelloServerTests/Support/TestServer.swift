@@ -74,9 +74,3 @@ extension ServerMode {
     /// The Connection header of a response to a plain HTTP/1.1 request in this mode.
     var connectionHeaderForKeepAliveRequest: String? { closesEveryConnection ? "close" : nil }
 }
-
-/// Why a test's network step failed.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
