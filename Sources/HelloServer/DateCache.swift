@@ -17,7 +17,7 @@ final class DateCache: Sendable {
     func line() -> [UInt8] { current().line }
 
     private func current() -> Entry {
-        let now = Int(time(nil))
+        let now = WallClock.secondsSinceEpoch
         return entry.withLock { entry in
             if entry.second != now {
                 entry = Entry(second: now, line: Array("Date: \(HTTPDate.format(epochSeconds: now))\r\n".utf8))

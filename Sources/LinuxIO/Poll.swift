@@ -18,7 +18,7 @@ public enum Poll {
     /// Waits until one of `descriptors` is ready for its events or `deadline` passes; returns
     /// what each one saw (all empty on a timeout).
     public static func wait(
-        _ descriptors: [(fd: Int32, events: Events)], until deadline: Deadline
+        _ descriptors: [(fd: Int32, events: Events)], until deadline: Instant
     ) throws(Errno) -> [Events] {
         var fds = descriptors.map { pollfd(fd: $0.fd, events: $0.events.rawValue, revents: 0) }
         while true {

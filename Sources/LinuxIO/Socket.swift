@@ -134,15 +134,15 @@ public struct Socket: ~Copyable, Sendable {
     }
 
     /// SO_RCVTIMEO / SO_SNDTIMEO: a blocking read or write gives up with `.wouldBlock`
-    /// after `seconds` without progress.
-    public func setTimeouts(receive: Double?, send: Double?) throws(Errno) {
+    /// after that long without progress.
+    public func setTimeouts(receive: Duration?, send: Duration?) throws(Errno) {
         if let receive { try setTimeout(SO_RCVTIMEO, receive, "setsockopt(SO_RCVTIMEO)") }
         if let send { try setTimeout(SO_SNDTIMEO, send, "setsockopt(SO_SNDTIMEO)") }
     }
 
-    private func setTimeout(_ option: Int32, _ seconds: Double, _ call: String) throws(Errno) {
-        let whole = seconds.rounded(.down)
-        var value = timeval(tv_sec: Int(whole), tv_usec: Int((seconds - whole) * 1_000_000))
+    private func setTimeout(_ option: Int32, _ length: Duration, _ call: String) throws(Errno) {
+        let nanoseconds = length.wholeNanoseconds
+        var value = timeval(tv_sec: Int(clamping: nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000))
         if value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }  // 0 would mean "never"
         _ = try retryingInterrupts(call) {
             setsockopt(rawValue, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))

@@ -82,7 +82,7 @@ public final class ThreadPool: Sendable {
 
     /// How long the oldest job still waiting for a worker has waited; `nil` when none waits.
     public var oldestQueuedJobAge: Duration? {
-        queue.oldest.map { ContinuousClock.now - $0.enqueuedAt }
+        queue.oldest.map { Instant.now.duration(since: $0.enqueuedAt) }
     }
 
     /// Jobs queued and not yet taken by a worker.
@@ -102,7 +102,7 @@ private struct Workers: Sendable {
 /// A job and when it was queued (for the age of the oldest waiting job).
 struct QueuedJob: Sendable {
     let job: ThreadPool.Job
-    let enqueuedAt: ContinuousClock.Instant
+    let enqueuedAt: Instant
 }
 
 /// Why the pool refused to be built or to take a job.

@@ -29,7 +29,7 @@ struct LineLogHandler: LogHandler {
     private static let standardError = AppendOnlyFile(standardStream: STDERR_FILENO)
 
     private static func timestamp() -> String {
-        var now = time(nil)
+        var now = time_t(WallClock.secondsSinceEpoch)
         var parts = tm()
         gmtime_r(&now, &parts)
         var text = [CChar](repeating: 0, count: 32)

@@ -4,15 +4,15 @@ import LinuxIO
 import TestSupport
 import Testing
 
-@Suite("Poll, Deadline and EventFD", .timeLimit(.minutes(1)))
+@Suite("Poll, Instant and EventFD", .timeLimit(.minutes(1)))
 struct PollTests {
-    // MARK: Deadline
+    // MARK: Instant
 
-    @Test("after(seconds:) lies that far ahead on the monotonic clock")
+    @Test("after(_:) lies that far ahead on the monotonic clock")
     func deadlineAfter() {
-        let before = Deadline.now
-        let deadline = Deadline.after(seconds: 0.5)
-        let after = Deadline.now
+        let before = Instant.now
+        let deadline = Instant.after(.seconds(0.5))
+        let after = Instant.now
         #expect(deadline.nanoseconds >= before.nanoseconds + 500_000_000)
         #expect(deadline.nanoseconds <= after.nanoseconds + 500_000_000)
         #expect(before <= after)
@@ -24,32 +24,57 @@ struct PollTests {
 
     @Test("a deadline in the past or now has passed with 0 ms left", arguments: [0.0, -1.0, -1e9])
     func deadlinePassed(seconds: Double) {
-        let deadline = Deadline.after(seconds: seconds)
+        let deadline = Instant.after(.seconds(seconds))
         #expect(deadline.hasPassed)
         #expect(deadline.remainingMilliseconds == 0)
-        #expect(Deadline(nanoseconds: 0).hasPassed)
-        #expect(Deadline(nanoseconds: 0).remainingMilliseconds == 0)
+        #expect(Instant(nanoseconds: 0).hasPassed)
+        #expect(Instant(nanoseconds: 0).remainingMilliseconds == 0)
     }
 
     @Test("remainingMilliseconds rounds up, so a wait never ends just before the deadline")
     func remainingRoundsUp() {
         // 1 ms and 1 ns ahead: at most 2 ms after rounding up, and never 0 while not passed.
-        let deadline = Deadline(nanoseconds: Deadline.now.nanoseconds + 1_000_001)
+        let deadline = Instant(nanoseconds: Instant.now.nanoseconds + 1_000_001)
         let remaining = deadline.remainingMilliseconds
         #expect(remaining <= 2)
         if !deadline.hasPassed && remaining == 0 { Issue.record("0 ms left before the deadline passed") }
     }
 
+    @Test("instants add durations and measure them, never negative")
+    func instantArithmetic() {
+        let start = Instant(nanoseconds: 1_000)
+        let later = start.advanced(by: .milliseconds(1500))
+        #expect(later.nanoseconds == 1_000 + 1_500_000_000)
+        #expect(later.duration(since: start) == .milliseconds(1500))
+        #expect(start.duration(since: later) == .zero, "an earlier instant is no time after")
+        #expect(start.advanced(by: .seconds(-5)) == start, "a negative length counts as none")
+    }
+
+    @Test("a Duration in whole nanoseconds: truncated, 0 when negative, saturated at the top")
+    func durationNanoseconds() {
+        #expect(Duration.seconds(2).wholeNanoseconds == 2_000_000_000)
+        #expect(Duration.seconds(0.0000000015).wholeNanoseconds == 1)
+        #expect(Duration.milliseconds(-3).wholeNanoseconds == 0)
+        #expect(Duration.seconds(Int64.max).wholeNanoseconds == .max)
+        #expect(Duration.milliseconds(250).inSeconds == 0.25)
+    }
+
+    @Test("the wall clock is the time of day, not the monotonic clock")
+    func wallClock() {
+        // 2026-01-01T00:00:00Z and 2100: this test's machine is somewhere in between.
+        #expect(WallClock.secondsSinceEpoch > 1_767_225_600 && WallClock.secondsSinceEpoch < 4_102_444_800)
+    }
+
     @Test("a far deadline clamps remainingMilliseconds to Int32.max")
     func farDeadline() {
-        let deadline = Deadline.after(seconds: 1e8)
+        let deadline = Instant.after(.seconds(1e8))
         #expect(deadline.remainingMilliseconds == Int32.max)
         #expect(!deadline.hasPassed)
     }
 
     @Test("a deadline passes once its time has come")
     func deadlineBecomesPassed() {
-        let deadline = Deadline.after(seconds: 0.05)
+        let deadline = Instant.after(.seconds(0.05))
         #expect(!deadline.hasPassed)
         usleep(80_000)
         #expect(deadline.hasPassed)
@@ -65,7 +90,7 @@ struct PollTests {
         let server = try acceptConnection(listener)
         let started = monotonicSeconds()
         let events = try Poll.wait([(fd: server.rawValue, events: .readable), (fd: listener.rawValue, events: .readable)],
-                                   until: .after(seconds: 0.1))
+                                   until: .after(.seconds(0.1)))
         let elapsed = monotonicSeconds() - started
         #expect(events.count == 2)
         #expect(events.allSatisfy { $0.isEmpty })
@@ -78,7 +103,7 @@ struct PollTests {
     func pollPassedDeadline() throws {
         let listener = try makeListener()
         let started = monotonicSeconds()
-        let events = try Poll.wait([(fd: listener.rawValue, events: .readable)], until: .after(seconds: 0))
+        let events = try Poll.wait([(fd: listener.rawValue, events: .readable)], until: .after(.seconds(0)))
         #expect(events == [[]])
         #expect(monotonicSeconds() - started < 0.5)
     }
@@ -96,14 +121,14 @@ struct PollTests {
         }
         writer.start()
         let started = monotonicSeconds()
-        let events = try Poll.wait([(fd: server.rawValue, events: .readable)], until: .after(seconds: 5))
+        let events = try Poll.wait([(fd: server.rawValue, events: .readable)], until: .after(.seconds(5)))
         let elapsed = monotonicSeconds() - started
         #expect(events.count == 1)
         #expect(events[0].contains(.readable))
         #expect(elapsed >= 0.03 && elapsed < 4, "woke after \(elapsed) s")
         #expect(try readBytes(server, count: 1) == [0x2A])
         // Keep `client` open until the writer is surely done with its descriptor.
-        let done = Deadline.after(seconds: 5)
+        let done = Instant.after(.seconds(5))
         while !writer.isFinished && !done.hasPassed { usleep(1_000) }
         _ = client
     }
@@ -115,7 +140,7 @@ struct PollTests {
         let server = try acceptConnection(listener)
         try writeAll(client, [1])
         let events = try Poll.wait([(fd: client.rawValue, events: .writable), (fd: server.rawValue, events: .readable)],
-                                   until: .after(seconds: 5))
+                                   until: .after(.seconds(5)))
         #expect(events[0].contains(.writable))
         #expect(!events[0].contains(.readable))
         #expect(events[1].contains(.readable))
@@ -125,7 +150,7 @@ struct PollTests {
     func pollInvalidDescriptor() throws {
         let fd = dup(STDERR_FILENO)
         close(fd)
-        let events = try Poll.wait([(fd: fd, events: .readable)], until: .after(seconds: 1))
+        let events = try Poll.wait([(fd: fd, events: .readable)], until: .after(.seconds(1)))
         #expect(!events[0].intersection(.hangUp).isEmpty)
     }
 
@@ -135,16 +160,16 @@ struct PollTests {
     func eventFDSignalAndDrain() throws {
         let event = try EventFD()
         #expect(event.rawValue == event.descriptor.rawValue)
-        #expect(try Poll.wait([(fd: event.rawValue, events: .readable)], until: .after(seconds: 0)) == [[]])
+        #expect(try Poll.wait([(fd: event.rawValue, events: .readable)], until: .after(.seconds(0))) == [[]])
 
         event.signal()
         event.signal()
         event.signal()
-        let events = try Poll.wait([(fd: event.rawValue, events: .readable)], until: .after(seconds: 5))
+        let events = try Poll.wait([(fd: event.rawValue, events: .readable)], until: .after(.seconds(5)))
         #expect(events[0].contains(.readable))
         #expect(event.drain() == 3)
 
-        #expect(try Poll.wait([(fd: event.rawValue, events: .readable)], until: .after(seconds: 0.02)) == [[]])
+        #expect(try Poll.wait([(fd: event.rawValue, events: .readable)], until: .after(.seconds(0.02))) == [[]])
         #expect(event.drain() == 0, "draining an empty non-blocking eventfd returns 0")
     }
 
@@ -158,10 +183,10 @@ struct PollTests {
             _ = write(fd, &one, 8)
         }
         signaller.start()
-        let events = try Poll.wait([(fd: fd, events: .readable)], until: .after(seconds: 5))
+        let events = try Poll.wait([(fd: fd, events: .readable)], until: .after(.seconds(5)))
         #expect(events[0].contains(.readable))
         #expect(event.drain() == 1)
-        let done = Deadline.after(seconds: 5)
+        let done = Instant.after(.seconds(5))
         while !signaller.isFinished && !done.hasPassed { usleep(1_000) }
     }
 

@@ -187,7 +187,7 @@ struct SocketTests {
         let listener = try makeListener()
         let client = try connectClient(to: listener)
         let server = try acceptConnection(listener)
-        try server.setTimeouts(receive: 0.1, send: nil)
+        try server.setTimeouts(receive: .milliseconds(100), send: nil)
         var buffer = [UInt8](repeating: 0, count: 16)
         let started = monotonicSeconds()
         let result = try buffer.withUnsafeMutableBytes { try server.read(into: $0) }
@@ -203,7 +203,7 @@ struct SocketTests {
         let listener = try makeListener()
         let client = try connectClient(to: listener)
         let server = try acceptConnection(listener)
-        try server.setTimeouts(receive: seconds, send: seconds)
+        try server.setTimeouts(receive: .seconds(seconds), send: .seconds(seconds))
         var buffer = [UInt8](repeating: 0, count: 16)
         let started = monotonicSeconds()
         #expect(try buffer.withUnsafeMutableBytes { try server.read(into: $0) } == .wouldBlock)
@@ -255,7 +255,7 @@ struct SocketTests {
         usleep(100_000)
         #expect(outcomeBox.get() == nil, "accept returned with nobody connecting")
         try listener.shutdown(.both)
-        let deadline = Deadline.after(seconds: 5)
+        let deadline = Instant.after(.seconds(5))
         while outcomeBox.get() == nil && !deadline.hasPassed { usleep(1_000) }
         #expect(outcomeBox.get() == "Errno \(EINVAL)")
     }

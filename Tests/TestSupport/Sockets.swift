@@ -19,7 +19,7 @@ public func acceptConnection(_ listener: borrowing Socket, within seconds: Doubl
 
 /// Waits (bounded) until `fd` is readable, or throws.
 public func waitUntilReadable(_ fd: Int32, within seconds: Double = 5) throws {
-    let events = try Poll.wait([(fd: fd, events: .readable)], until: .after(seconds: seconds))
+    let events = try Poll.wait([(fd: fd, events: .readable)], until: .after(.seconds(seconds)))
     guard !events[0].isEmpty else { throw TestFailure("descriptor \(fd) not readable after \(seconds) s") }
 }
 

@@ -4,8 +4,8 @@ import LinuxIO
 /// What the server does with a request: answer at once, or wait first (`/sleep`).
 struct RouteDecision: Sendable {
     var response: PreparedResponse
-    /// Milliseconds to wait before answering (the book's slow request).
-    var delayMilliseconds = 0
+    /// How long to wait before answering (the book's slow request).
+    var delay = Duration.zero
     /// HEAD: the same status and headers as GET, no body.
     var omitBody = false
 
@@ -19,7 +19,7 @@ struct RouteDecision: Sendable {
 /// checked lexically (`RequestPath`), then resolved with realpath(3) and required to stay
 /// under the root's own real path, so symlinks that leave the root are 404 too.
 final class Router: Sendable {
-    private let sleepMilliseconds: Int
+    private let sleep: Duration
     private let files: StaticFiles?
     private let hello: PreparedResponse
     private let notFound: PreparedResponse
@@ -28,7 +28,7 @@ final class Router: Sendable {
     private let status: StatusReport?
 
     init(configuration: Configuration, status: StatusReport?) throws(RouterError) {
-        sleepMilliseconds = configuration.sleepMilliseconds
+        sleep = .milliseconds(configuration.sleepMilliseconds)
         self.status = status
         if let root = configuration.root {
             guard let files = StaticFiles(root: root) else { throw RouterError.rootNotADirectory(root) }
@@ -56,7 +56,7 @@ final class Router: Sendable {
         case .safe("/"):
             decision = RouteDecision(response: helloPage())
         case .safe("/sleep"):
-            decision = RouteDecision(response: helloPage(), delayMilliseconds: sleepMilliseconds)
+            decision = RouteDecision(response: helloPage(), delay: sleep)
         case .safe("/server-status") where status != nil:
             decision = RouteDecision(response: PreparedResponse(
                 status: .ok, contentType: "text/plain; charset=utf-8", body: Array(status!.text().utf8)))

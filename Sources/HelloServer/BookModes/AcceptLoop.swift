@@ -21,7 +21,7 @@ final class AcceptLoop: Sendable {
     func run(waitForRoom: () -> Void = {}, _ handle: (consuming Socket, SocketAddress?) -> Void) {
         // The last time accept ran out of descriptors or memory: an episode lasts until a
         // whole second passes without it, and is logged once.
-        var lastExhaustion: Deadline?
+        var lastExhaustion: Instant?
         while !context.isShuttingDown {
             waitForRoom()
             do {
@@ -35,15 +35,15 @@ final class AcceptLoop: Sendable {
                 case ECONNABORTED, EPROTO, EPERM:
                     continue  // the client gave up before we accepted it
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    if lastExhaustion.map({ Deadline.now.nanoseconds - $0.nanoseconds > 1_000_000_000 }) ?? true {
+                    if lastExhaustion.map({ Instant.now.duration(since: $0) > .seconds(1) }) ?? true {
                         context.logger.warning("accept paused: \(error); retrying every 100 ms")
                     }
                     context.stats.acceptPausesOutOfDescriptors.add()
                     lastExhaustion = .now
-                    Sleep.milliseconds(100)
+                    Sleep.for(.milliseconds(100))
                 default:
                     context.logger.error("accept failed: \(error)")
-                    Sleep.milliseconds(100)
+                    Sleep.for(.milliseconds(100))
                 }
             }
         }

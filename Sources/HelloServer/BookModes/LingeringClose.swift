@@ -7,11 +7,11 @@ import LinuxIO
 /// shuts down its sending side, then reads and discards until the client closes, for a
 /// bounded time (Apache's "lingering close").
 enum LingeringClose {
-    static let maxSeconds = 2.0
+    static let maxLinger = Duration.seconds(2)
 
-    static func finish(_ socket: borrowing Socket, timeout: Double) {
+    static func finish(_ socket: borrowing Socket, timeout: Duration) {
         try? socket.shutdown(.write)
-        let deadline = Deadline.after(seconds: min(timeout, maxSeconds))
+        let deadline = Instant.after(min(timeout, maxLinger))
         var scratch = [UInt8](repeating: 0, count: 4096)
         var discarded: [UInt8] = []
         while !deadline.hasPassed {

@@ -27,13 +27,13 @@ struct OneShotExchange {
 
     /// Serves one request on `socket`; its owner closes it afterwards.
     mutating func serve(_ socket: borrowing Socket, peer: SocketAddress?) {
-        let timeout = context.configuration.headerTimeout
+        let timeout = Duration.seconds(context.configuration.headerTimeout)
         do {
             try socket.setTimeouts(receive: nil, send: timeout)
         } catch {
             return
         }
-        switch readRequest(socket, headDeadline: .after(seconds: timeout)) {
+        switch readRequest(socket, headDeadline: .after(timeout)) {
         case .closed:
             return
         case .unused:
@@ -48,7 +48,7 @@ struct OneShotExchange {
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
-            if decision.delayMilliseconds > 0 { Sleep.milliseconds(decision.delayMilliseconds) }
+            if decision.delay > .zero { Sleep.for(decision.delay) }
             record(peer, requestLine: .head(head), decision.response, omitBody: decision.omitBody)
             respond(socket, with: decision.response, omitBody: decision.omitBody)
             if bodyUnread || stream.hasUnansweredBytes {
@@ -71,10 +71,10 @@ struct OneShotExchange {
 
     /// Reads until the stream yields its one event. The head must be complete within
     /// `--header-timeout` of acceptance; each read of a body must come within it of the last.
-    private mutating func readRequest(_ socket: borrowing Socket, headDeadline: Deadline) -> ReadOutcome {
+    private mutating func readRequest(_ socket: borrowing Socket, headDeadline: Instant) -> ReadOutcome {
         while events.isEmpty {
             let inBody = stream.position == .inBody
-            let deadline = inBody ? Deadline.after(seconds: context.configuration.headerTimeout) : headDeadline
+            let deadline = inBody ? Instant.after(.seconds(context.configuration.headerTimeout)) : headDeadline
             switch receive(socket, until: deadline, closeOnShutdown: stream.position == .betweenRequests) {
             case .data:
                 continue
@@ -96,7 +96,7 @@ struct OneShotExchange {
     private enum Received { case data, timedOut, closed }
 
     /// Waits for the next bytes from the client and gives them to the stream.
-    private mutating func receive(_ socket: borrowing Socket, until deadline: Deadline, closeOnShutdown: Bool) -> Received {
+    private mutating func receive(_ socket: borrowing Socket, until deadline: Instant, closeOnShutdown: Bool) -> Received {
         while true {
             let shutdownFD = context.shutdownEvent.rawValue
             let ready: [Poll.Events]

@@ -29,14 +29,14 @@ final class PooledServer: Server {
         let pool = try context.startWorkerPool()
         loop.run(waitForRoom: permits.acquire) { client, peer in
             let connection = PooledConnection(client, permits: permits)
-            let acceptedAt = Deadline.now.nanoseconds
+            let acceptedAt = Instant.now
             do {
                 try pool.execute { [context] in
-                    let started = Deadline.now.nanoseconds
-                    context.stats.queueWait.observe(nanoseconds: started - acceptedAt)
+                    let started = Instant.now
+                    context.stats.queueWait.observe(from: acceptedAt, to: started)
                     var exchange = OneShotExchange(context: context)
                     exchange.serve(connection.socket, peer: peer)
-                    context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
+                    context.stats.workerTime.observe(from: started, to: .now)
                 }
             } catch {
                 // Only during shutdown: the connection closes unanswered, as a full backlog would.

@@ -214,12 +214,12 @@ public final class AccessLog: Sendable {
     }
 
     /// The next number, and the wall clock's second: the number carries the current second, or
-    /// the latest line's if that is later (one thread may read time(2) a moment before another
+    /// the latest line's if that is later (one thread may read the clock a moment before another
     /// that numbers first), with the count after the latest line's.
     private func nextNumber() -> (number: Int, now: Int) {
         var latest = clock.load(ordering: .relaxed)
         while true {
-            let now = time(nil)
+            let now = WallClock.secondsSinceEpoch
             let second = max(latest >> Self.countBits, now)
             let next = second == latest >> Self.countBits ? latest + 1 : second << Self.countBits
             // Sequentially consistent, like the flush's load, so the watermark argument needs no
@@ -256,7 +256,7 @@ public final class AccessLog: Sendable {
         let thread = try? JoinableThread(name: "access-log") { [self] in
             var ticks = 0
             while running.load(ordering: .acquiring) {
-                Sleep.milliseconds(100)
+                Sleep.for(.milliseconds(100))
                 ticks += 1
                 if ticks % 10 == 0 { flush() }
             }

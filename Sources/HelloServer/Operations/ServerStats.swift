@@ -25,7 +25,10 @@ final class DurationHistogram: Sendable {
     private let sumNanoseconds = Counter()
     private let total = Counter()
 
-    func observe(nanoseconds: UInt64) {
+    /// Counts the time from `start` to `end`.
+    func observe(from start: Instant, to end: Instant) {
+        // Whole nanoseconds straight from the instants: a `Duration` costs 128-bit arithmetic.
+        let nanoseconds = end.nanoseconds > start.nanoseconds ? end.nanoseconds - start.nanoseconds : 0
         let seconds = Double(nanoseconds) / 1e9
         if let index = Self.bounds.firstIndex(where: { seconds <= $0 }) { buckets[index].add() } else { overflow.add() }
         sumNanoseconds.add(Int(clamping: nanoseconds))
@@ -59,7 +62,7 @@ enum ConnectionCategory: Int, CaseIterable {
 /// Invariant: every field is an atomic or is immutable, so any thread may update or read it
 /// without a lock; the reactor publishes its connection gauges once per loop iteration.
 final class ServerStats: Sendable {
-    let started = Deadline.now
+    let started = Instant.now
     let accepted = Counter()
     let requests = Counter()
     let bodyBytesSent = Counter()
@@ -90,7 +93,7 @@ final class ServerStats: Sendable {
     var poolSnapshot: (size: Int, busy: Int, queued: Int, oldestSeconds: Double)? {
         pool.withLock { pool in
             guard let pool else { return nil }
-            let age = pool.oldestQueuedJobAge.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0
+            let age = pool.oldestQueuedJobAge?.inSeconds ?? 0
             return (pool.size, pool.busyWorkers, pool.queuedJobs, age)
         }
     }

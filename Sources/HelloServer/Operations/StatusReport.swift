@@ -10,7 +10,7 @@ struct StatusReport {
     let stats: ServerStats
     let configuration: Configuration
 
-    private var uptime: Double { Double(Deadline.now.nanoseconds - stats.started.nanoseconds) / 1e9 }
+    private var uptime: Double { Instant.now.duration(since: stats.started).inSeconds }
 
     /// The plain-text status page.
     func text() -> String {

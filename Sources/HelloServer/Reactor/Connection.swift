@@ -75,8 +75,8 @@ final class Connection: @unchecked Sendable {
     // The job (reactor fills, worker reads and writes, reactor clears).
     /// What a worker runs for this connection (`ResponseJob.make`), set once at registration.
     var job: ThreadPool.Job?
-    /// When the reactor last handed the connection to the pool (monotonic nanoseconds).
-    var handedOffAt: UInt64 = 0
+    /// When the reactor last handed the connection to the pool.
+    var handedOffAt = Instant(nanoseconds: 0)
     /// What the worker answers, in order: complete requests, and at most one refusal, last.
     var events: [RequestStream.Event] = []
     /// The responses of the job being answered, until their access log lines are recorded.

@@ -6,7 +6,7 @@ extension Reactor {
     /// Connections accepted per listener event before other events get their turn.
     static let acceptBatch = 128
     /// How long accepting pauses after EMFILE, ENFILE, ENOBUFS or ENOMEM.
-    static let exhaustionPause: UInt64 = 100_000_000
+    static let exhaustionPause = Duration.milliseconds(100)
 
     func acceptConnections() {
         guard let listener else { return }
@@ -33,7 +33,7 @@ extension Reactor {
                     acceptPauses += 1
                     context.stats.acceptPausesOutOfDescriptors.add()
                     watchListener(false)
-                    resumeAcceptingAt = Deadline.now.nanoseconds + Self.exhaustionPause
+                    resumeAcceptingAt = .after(Self.exhaustionPause)
                     return
                 default:
                     context.logger.error("accept failed: \(error)")

@@ -95,7 +95,7 @@ extension Reactor {
     private func handOff(_ connection: Connection) {
         connection.enter(.inWorker, counting: &gauges)
         disarmTimer(connection)
-        connection.handedOffAt = Deadline.now.nanoseconds
+        connection.handedOffAt = .now
         do {
             guard let pool, let job = connection.job else { throw ThreadPoolError.shutDown }
             try pool.execute(job)

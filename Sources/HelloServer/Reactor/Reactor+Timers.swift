@@ -5,13 +5,14 @@ extension Reactor {
     /// How long epoll_wait may sleep: until the nearest deadline (-1: none). Computed without
     /// building an array, since it runs on every loop iteration.
     func timeoutMilliseconds() -> Int32 {
-        let nearest = min(timers.next ?? .max, resumeAcceptingAt ?? .max)
-        return nearest == .max ? -1 : Deadline(nanoseconds: nearest).remainingMilliseconds
+        let never = Instant(nanoseconds: .max)
+        let nearest = min(timers.next ?? never, resumeAcceptingAt ?? never)
+        return nearest == never ? -1 : nearest.remainingMilliseconds
     }
 
     /// Arms the connection's one timer (see `Timers`), from now.
     func arm(_ kind: Timers.Kind, _ connection: Connection) {
-        connection.timerStamp = timers.arm(kind, slot: connection.slot, now: Deadline.now.nanoseconds)
+        connection.timerStamp = timers.arm(kind, slot: connection.slot, now: .now)
     }
 
     /// Stops whatever timer the connection had (its entries become stale).
@@ -20,7 +21,7 @@ extension Reactor {
     }
 
     func expireTimers() {
-        let now = Deadline.now.nanoseconds
+        let now = Instant.now
         // Collected first and acted on after: acting may arm new timers in the same queues.
         var due = expired
         expired = []

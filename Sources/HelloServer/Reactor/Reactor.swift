@@ -40,7 +40,7 @@ final class Reactor {
     var events = EpollEventBuffer(capacity: 256)
     var handedBack: [Connection] = []
     var listenerWatched = false
-    var resumeAcceptingAt: UInt64?
+    var resumeAcceptingAt: Instant?
     /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
     var acceptPauses = 0
     var stopping = false
@@ -52,9 +52,9 @@ final class Reactor {
         epoll = try Epoll()
         self.listener = Listener(listener)
         let configuration = context.configuration
+        let headerTimeout = Duration.seconds(configuration.headerTimeout)
         timers = Timers(
-            requestSeconds: configuration.headerTimeout, idleSeconds: configuration.keepAliveTimeout,
-            lingerSeconds: min(LingeringClose.maxSeconds, configuration.headerTimeout))
+            request: headerTimeout, idle: .seconds(configuration.keepAliveTimeout), linger: min(LingeringClose.maxLinger, headerTimeout))
         try epoll.add(handBackQueue.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
         try epoll.add(context.shutdownEvent.rawValue, events: .readable, token: Self.shutdownToken)
         watchListener(true)

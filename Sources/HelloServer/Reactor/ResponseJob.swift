@@ -16,10 +16,10 @@ enum ResponseJob {
     /// would be a cycle (connection → job → connection).
     static func make(for connection: Connection, context: ServerContext, handBackQueue: HandBackQueue) -> ThreadPool.Job {
         { [unowned connection] in
-            let started = Deadline.now.nanoseconds
-            context.stats.queueWait.observe(nanoseconds: started - connection.handedOffAt)
+            let started = Instant.now
+            context.stats.queueWait.observe(from: connection.handedOffAt, to: started)
             run(connection, context: context)
-            context.stats.workerTime.observe(nanoseconds: Deadline.now.nanoseconds - started)
+            context.stats.workerTime.observe(from: started, to: .now)
             handBackQueue.handBack(connection)
         }
     }
@@ -35,8 +35,8 @@ enum ResponseJob {
             switch connection.events[index] {
             case .request(let head), .requestBeforeItsBody(let head):
                 let decision = context.router.route(head)
-                if decision.delayMilliseconds > 0 {
-                    Sleep.milliseconds(decision.delayMilliseconds)
+                if decision.delay > .zero {
+                    Sleep.for(decision.delay)
                     date = context.dates.line()  // the answer is dated when it is sent, after the wait
                 }
                 let isLast = index == lastIndex

@@ -1,3 +1,5 @@
+import LinuxIO
+
 /// The reactor's deadlines: a FIFO queue per timeout length (`--header-timeout` for a request
 /// head, a body's progress and a write's progress; `--keep-alive-timeout` between requests; the
 /// lingering close), and the stamps that make a connection's older timers stale.
@@ -20,15 +22,15 @@ struct Timers {
     private var linger: DeadlineQueue
     private var stamps: UInt64 = 0
 
-    init(requestSeconds: Double, idleSeconds: Double, lingerSeconds: Double) {
-        request = DeadlineQueue(seconds: requestSeconds)
-        idle = DeadlineQueue(seconds: idleSeconds)
-        linger = DeadlineQueue(seconds: lingerSeconds)
+    init(request: Duration, idle: Duration, linger: Duration) {
+        self.request = DeadlineQueue(length: request)
+        self.idle = DeadlineQueue(length: idle)
+        self.linger = DeadlineQueue(length: linger)
     }
 
     /// Arms a `kind` timer from `now` for the connection in `slot`; returns the stamp the
     /// connection must keep (its earlier timers become stale).
-    mutating func arm(_ kind: Kind, slot: Int, now: UInt64) -> UInt64 {
+    mutating func arm(_ kind: Kind, slot: Int, now: Instant) -> UInt64 {
         stamps &+= 1
         switch kind {
         case .request: request.add(slot: slot, stamp: stamps, now: now)
@@ -45,18 +47,18 @@ struct Timers {
     }
 
     /// The earliest deadline queued (possibly stale, which only wakes the reactor early).
-    var next: UInt64? {
-        let candidates: InlineArray<3, UInt64?> = [request.next, idle.next, linger.next]
-        var nearest: UInt64?
+    var next: Instant? {
+        let candidates: InlineArray<3, Instant?> = [request.next, idle.next, linger.next]
+        var nearest: Instant?
         for index in candidates.indices {
-            if let candidate = candidates[index], candidate < nearest ?? .max { nearest = candidate }
+            if let candidate = candidates[index], nearest.map({ candidate < $0 }) ?? true { nearest = candidate }
         }
         return nearest
     }
 
     /// Moves every entry due at `now` into `due`, whether live or stale (the caller knows
     /// the connections' stamps); nothing is acted on here, since acting arms new timers.
-    mutating func expire(now: UInt64, into due: inout [Due]) {
+    mutating func expire(now: Instant, into due: inout [Due]) {
         request.expire(now: now) { due.append(($0, $1, .request)) }
         idle.expire(now: now) { due.append(($0, $1, .idle)) }
         linger.expire(now: now) { due.append(($0, $1, .linger)) }
@@ -70,32 +72,33 @@ struct Timers {
 /// prefix is dropped once it dominates).
 struct DeadlineQueue {
     private struct Entry {
-        var deadline: UInt64
+        var deadline: Instant
         var slot: Int
         var stamp: UInt64
     }
 
+    /// Each timer's length, at least 1 ms, in whole nanoseconds (added on every arm).
     let length: UInt64
     private var entries: [Entry] = []
     private var head = 0
 
-    init(seconds: Double) {
-        length = UInt64(max(0.001, seconds) * 1e9)
+    init(length: Duration) {
+        self.length = max(1_000_000, length.wholeNanoseconds)
     }
 
     /// Queues a timer for `slot`, due `length` after `now`.
-    mutating func add(slot: Int, stamp: UInt64, now: UInt64) {
-        entries.append(Entry(deadline: now + length, slot: slot, stamp: stamp))
+    mutating func add(slot: Int, stamp: UInt64, now: Instant) {
+        entries.append(Entry(deadline: Instant(nanoseconds: now.nanoseconds &+ length), slot: slot, stamp: stamp))
     }
 
     /// The earliest deadline still queued (possibly stale).
-    var next: UInt64? { head < entries.count ? entries[head].deadline : nil }
+    var next: Instant? { head < entries.count ? entries[head].deadline : nil }
 
     /// Entries not yet expired, stale ones included.
     var count: Int { entries.count - head }
 
     /// Removes every entry due at `now`, calling `body` with its slot and stamp.
-    mutating func expire(now: UInt64, _ body: (_ slot: Int, _ stamp: UInt64) -> Void) {
+    mutating func expire(now: Instant, _ body: (_ slot: Int, _ stamp: UInt64) -> Void) {
         while head < entries.count && entries[head].deadline <= now {
             let entry = entries[head]
             head += 1

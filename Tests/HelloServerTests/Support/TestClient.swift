@@ -11,7 +11,7 @@ final class TestClient {
 
     init(port: UInt16, host: String = "127.0.0.1", timeout: Double = 10) throws {
         socket = try Socket.connect(to: try SocketAddress.resolve(host: host, port: port))
-        try socket.setTimeouts(receive: timeout, send: timeout)
+        try socket.setTimeouts(receive: .seconds(timeout), send: .seconds(timeout))
     }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
@@ -107,7 +107,7 @@ final class TestClient {
 
     /// Whether the server closes the connection (EOF or reset) within `timeout` seconds.
     func isClosedByServer(within timeout: Double) throws -> Bool {
-        try socket.setTimeouts(receive: timeout, send: nil)
+        try socket.setTimeouts(receive: .seconds(timeout), send: nil)
         var sink: [UInt8] = []
         var scratch = [UInt8](repeating: 0, count: 4096)
         while true {
