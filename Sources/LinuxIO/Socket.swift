@@ -36,8 +36,9 @@ public struct Socket: ~Copyable, Sendable {
         return socket
     }
 
-    /// socket(2) and connect(2), blocking: a client connection (used by tests and tools).
-    public static func connect(to address: SocketAddress) throws(Errno) -> Socket {
+    /// socket(2) and connect(2), blocking: a client connection. The server never connects:
+    /// `package`, for this package's tests only.
+    package static func connect(to address: SocketAddress) throws(Errno) -> Socket {
         let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, CLINUX_SOCK_STREAM | CLINUX_SOCK_CLOEXEC, 0) }
         let socket = Socket(FileDescriptor(owning: fd))
         _ = try retryingInterrupts("connect") { address.withSockAddr { Glibc.connect(fd, $0, $1) } }
@@ -49,8 +50,8 @@ public struct Socket: ~Copyable, Sendable {
         try address("getsockname") { getsockname($0, $1, $2) }
     }
 
-    /// getpeername(2): the address of the other end.
-    public func peerAddress() throws(Errno) -> SocketAddress {
+    /// getpeername(2): the address of the other end (the server has it from accept4; for tests).
+    package func peerAddress() throws(Errno) -> SocketAddress {
         try address("getpeername") { getpeername($0, $1, $2) }
     }
 
@@ -155,7 +156,7 @@ public struct Socket: ~Copyable, Sendable {
     }
 
     /// SO_LINGER with a zero timeout: close(2) then resets the connection (for fault tests).
-    public func setResetOnClose() throws(Errno) {
+    package func setResetOnClose() throws(Errno) {
         var value = linger(l_onoff: 1, l_linger: 0)
         _ = try retryingInterrupts("setsockopt(SO_LINGER)") {
             setsockopt(rawValue, SOL_SOCKET, SO_LINGER, &value, socklen_t(MemoryLayout<linger>.size))

@@ -67,7 +67,8 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     /// How many elements wait to be taken.
     public var depth: Int { lock.withLock { count } }
 
-    public var isClosed: Bool { lock.withLock { closed } }
+    /// Whether `close()` has been called (for tests: the pool never asks).
+    package var isClosed: Bool { lock.withLock { closed } }
 
     private func grow() {
         var larger = [Element?](repeating: nil, count: ring.count * 2)
