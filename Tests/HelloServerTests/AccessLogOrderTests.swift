@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTP1
 @testable import HelloServer
+import TestSupport
 import Testing
 import ThreadPool
 import LinuxIO
@@ -14,7 +15,7 @@ import LinuxIO
 @Suite(.timeLimit(.minutes(3)))
 struct AccessLogOrderTests {
     @Test func concurrentRecordersAndFlushesKeepEveryLineOnceInOrder() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let path = directory.path("access.log")
         let log = try AccessLog(path: path)

@@ -47,7 +47,7 @@ struct AccessLogTests {
 
     @Test(arguments: modes)
     func oneCorrectLinePerRequest(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let access = directory.path("access.log")
         let started = time(nil)
@@ -89,7 +89,7 @@ struct AccessLogTests {
     /// quoted field stays parseable. A valid target may contain both characters.
     @Test(arguments: modes)
     func quotesAndBackslashesInTheRequestLineAreEscaped(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let access = directory.path("access.log")
         let server = try ServerProcess.start(["--mode", mode.rawValue, "--access-log", access])
@@ -118,7 +118,7 @@ struct AccessLogTests {
     /// reactor answers itself mixed in.
     @Test(arguments: modes)
     func linesAreInTheOrderTheResponsesWereSent(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let access = directory.path("access.log")
         let server = try ServerProcess.start(["--mode", mode.rawValue, "--access-log", access, "--workers", "4"])
@@ -171,14 +171,14 @@ struct AccessLogTests {
     /// leaves after the `/sleep` behind it, so its line comes after those of other connections
     /// answered during the sleep.
     @Test func aPipelinedBatchIsLoggedWhenItIsSent() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let access = directory.path("access.log")
         let server = try ServerProcess.start(["--mode", "epoll", "--access-log", access, "--sleep-ms", "600"])
         let pipelined = try TestClient(port: server.port, timeout: 10)
         try pipelined.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /sleep HTTP/1.1\r\nHost: x\r\n\r\n")
         // Wait until a worker holds the batch (it sleeps), then ask on another connection.
-        #expect(ServerProcess.waitUntil(timeout: 5) {
+        #expect(eventually(within: 5) {
             let status = try? Self.exchange("GET /server-status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: server.port)
             return status?.bodyText.contains("workers: 2 busy") == true
         }, "the batch is in a worker")
@@ -197,7 +197,7 @@ struct AccessLogTests {
     /// also for the answers the epoll reactor writes itself (400) to clients that half-closed.
     @Test(arguments: modes)
     func linesAreFlushedWithoutFurtherTraffic(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let access = directory.path("access.log")
         let server = try ServerProcess.start(["--mode", mode.rawValue, "--access-log", access])
@@ -205,7 +205,7 @@ struct AccessLogTests {
         for _ in 0..<3 {
             #expect(try Self.exchange("BAD\r\n\r\n", port: server.port, halfClose: true).status == 400)
         }
-        let flushed = ServerProcess.waitUntil(timeout: 4) { ((try? Self.lines(access)) ?? []).count == 4 }
+        let flushed = eventually(within: 4) { ((try? Self.lines(access)) ?? []).count == 4 }
         #expect(flushed, "after 4 s the access log holds \(String(describing: try? Self.lines(access)))")
         server.signal(SIGTERM)
         #expect(try server.waitForExit(timeout: 10) == .exited(0))
@@ -222,7 +222,7 @@ struct AccessLogTests {
         ]
         for (request, _) in requests { _ = try Self.exchange(request, port: server.port) }
         // Flushed within about a second, before any shutdown.
-        #expect(ServerProcess.waitUntil(timeout: 4) { server.stdout.lines.count == 1 + requests.count },
+        #expect(eventually(within: 4) { server.stdout.lines.count == 1 + requests.count },
                 "stdout: \(server.stdout.text)")
         server.signal(SIGTERM)
         #expect(try server.waitForExit(timeout: 10) == .exited(0))
@@ -241,29 +241,29 @@ struct AccessLogTests {
     /// old paths while the renamed ones get nothing more.
     @Test(arguments: modes)
     func sighupReopensServerLogAndAccessLog(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let log = directory.path("server.log")
         let access = directory.path("access.log")
         let (oldLog, oldAccess) = (log + ".1", access + ".1")
         let server = try ServerProcess.start(["--mode", mode.rawValue, "--log-file", log, "--access-log", access])
-        #expect(ServerProcess.waitUntil(timeout: 5) { Self.text(log).contains(server.listeningLine) }, "startup logged: \(Self.text(log))")
+        #expect(eventually(within: 5) { Self.text(log).contains(server.listeningLine) }, "startup logged: \(Self.text(log))")
 
         for index in 1...2 { #expect(try server.get("/before-\(index)").status == 404) }
-        #expect(ServerProcess.waitUntil(timeout: 5) { Self.text(access).split(separator: "\n").count == 2 },
+        #expect(eventually(within: 5) { Self.text(access).split(separator: "\n").count == 2 },
                 "the first lines are flushed within about a second: \(Self.text(access).debugDescription)")
 
         try FileManager.default.moveItem(atPath: log, toPath: oldLog)
         try FileManager.default.moveItem(atPath: access, toPath: oldAccess)
         server.signal(SIGHUP)
-        #expect(ServerProcess.waitUntil(timeout: 5) { Self.text(log).contains("SIGHUP") },
+        #expect(eventually(within: 5) { Self.text(log).contains("SIGHUP") },
                 "a new server log with the reopen line: \(Self.text(log).debugDescription)")
         #expect(FileManager.default.fileExists(atPath: access), "SIGHUP creates a new access log")
         let oldLogText = Self.text(oldLog)
         let oldAccessText = Self.text(oldAccess)
 
         for index in 1...3 { #expect(try server.get("/after-\(index)").status == 404) }
-        #expect(ServerProcess.waitUntil(timeout: 5) { Self.text(access).split(separator: "\n").count == 3 },
+        #expect(eventually(within: 5) { Self.text(access).split(separator: "\n").count == 3 },
                 "the next lines go to the new access log: \(Self.text(access).debugDescription)")
 
         server.signal(SIGTERM)

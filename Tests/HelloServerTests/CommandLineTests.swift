@@ -274,12 +274,12 @@ struct CommandLineTests {
         let log = directory.path("server.log")
         let rotated = directory.path("server.log.1")
         let server = try ServerProcess.start(["--mode", "pool", "--log-file", log])
-        #expect(ServerProcess.waitUntil(timeout: 5) { ((try? Self.contents(log)) ?? "").contains(server.listeningLine) },
+        #expect(eventually(within: 5) { ((try? Self.contents(log)) ?? "").contains(server.listeningLine) },
                 "the startup line is logged to the log file")
 
         try FileManager.default.moveItem(atPath: log, toPath: rotated)
         server.signal(SIGHUP)
-        #expect(ServerProcess.waitUntil(timeout: 5) { FileManager.default.fileExists(atPath: log) },
+        #expect(eventually(within: 5) { FileManager.default.fileExists(atPath: log) },
                 "SIGHUP creates a new file at the log path")
         let rotatedBefore = try Self.contents(rotated)
         let freshBefore = try Self.contents(log)
@@ -330,39 +330,5 @@ struct CommandLineTests {
             return pid
         }
         throw TestFailure("no free pid found")
-    }
-
-    /// A fresh directory under the temporary directory, removed by `remove()`.
-    final class TempDirectory {
-        let url: URL
-
-        init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("hello-server-cli-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        }
-
-        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-        func remove() { try? FileManager.default.removeItem(at: url) }
-    }
-
-    /// A blocking call run on its own thread; `wait` is bounded.
-    final class Background<Value: Sendable>: Sendable {
-        private let result = Locked<Result<Value, any Error>?>(nil)
-
-        init(_ body: @escaping @Sendable () throws -> Value) {
-            let thread = Thread { [self] in
-                let outcome = Result(catching: body)
-                result.withLock { $0 = outcome }
-            }
-            thread.start()
-        }
-
-        func wait(timeout: Double) throws -> Value {
-            guard ServerProcess.waitUntil(timeout: timeout, { result.withLock { $0 != nil } }) else {
-                throw TestFailure("background call still running after \(timeout) s")
-            }
-            return try result.withLock { $0! }.get()
-        }
     }
 }

@@ -19,7 +19,7 @@ struct DaemonTests {
 
     @Test(arguments: modes)
     func daemonServesAndStopsOnSIGTERM(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard(pidFile: directory.path("server.pid"))
         defer { daemon.kill() }
@@ -58,22 +58,22 @@ struct DaemonTests {
         #expect(response.status == 200)
         #expect(response.bodyText.contains("Hi from Swift"))
         let log = directory.path("server.log")
-        #expect(ServerProcess.waitUntil(timeout: 5) { AccessLogTests.text(log).contains(String(lines[0])) },
+        #expect(eventually(within: 5) { AccessLogTests.text(log).contains(String(lines[0])) },
                 "server log: \(AccessLogTests.text(log).debugDescription)")
         let access = directory.path("access.log")
-        #expect(ServerProcess.waitUntil(timeout: 5) { AccessLogTests.text(access).contains("\"GET / HTTP/1.1\" 200 ") },
+        #expect(eventually(within: 5) { AccessLogTests.text(access).contains("\"GET / HTTP/1.1\" 200 ") },
                 "access log: \(AccessLogTests.text(access).debugDescription)")
 
         // SIGTERM: the pid file goes, then the process.
         #expect(kill(pid, SIGTERM) == 0)
-        #expect(ServerProcess.waitUntil(timeout: 10) { Self.isGone(pid) }, "the daemon still runs 10 s after SIGTERM")
+        #expect(eventually(within: 10) { Self.isGone(pid) }, "the daemon still runs 10 s after SIGTERM")
         #expect(!FileManager.default.fileExists(atPath: directory.path("server.pid")), "the pid file is removed on clean exit")
         #expect(AccessLogTests.text(log).contains("shut down"), "server log: \(AccessLogTests.text(log).debugDescription)")
     }
 
     @Test(arguments: modes)
     func takenPortFailsInTheLauncher(mode: ServerMode) throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard(pidFile: directory.path("server.pid"))
         defer { daemon.kill() }
@@ -86,13 +86,12 @@ struct DaemonTests {
         #expect(launcher.stderr.split(separator: "\n").contains("error: cannot listen on 127.0.0.1:\(port): Address already in use"),
                 "stderr: \(launcher.stderr)")
         #expect(!FileManager.default.fileExists(atPath: pidFile))
-        usleep(300_000)
-        #expect(Self.processes(mentioning: directory.url.lastPathComponent).isEmpty, "no daemon is left")
+        #expect(eventually(within: 3) { Self.processes(mentioning: directory.url.lastPathComponent).isEmpty }, "no daemon is left")
         #expect(try listener.localAddress().port == port)
     }
 
     @Test func livePidFileIsRefused() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard(pidFile: directory.path("server.pid"))
         defer { daemon.kill() }
@@ -105,13 +104,12 @@ struct DaemonTests {
         #expect(launcher.stderr.split(separator: "\n").contains("error: pid file \(pidFile) names running process \(ours)"),
                 "stderr: \(launcher.stderr)")
         #expect(try CommandLineTests.contents(pidFile) == "\(ours)\n", "the other process's pid file is left alone")
-        usleep(300_000)
-        #expect(Self.processes(mentioning: directory.url.lastPathComponent).isEmpty, "no daemon is left")
+        #expect(eventually(within: 3) { Self.processes(mentioning: directory.url.lastPathComponent).isEmpty }, "no daemon is left")
     }
 
     /// The same with a relative path: still refused (the message may name it either way).
     @Test func livePidFileGivenRelativeIsRefused() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard(pidFile: directory.path("server.pid"))
         defer { daemon.kill() }
@@ -127,7 +125,7 @@ struct DaemonTests {
     }
 
     @Test func stalePidFileIsReplaced() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard(pidFile: directory.path("server.pid"))
         defer { daemon.kill() }
@@ -145,13 +143,13 @@ struct DaemonTests {
         try client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(try client.readResponse().status == 200)
         #expect(kill(pid, SIGTERM) == 0)
-        #expect(ServerProcess.waitUntil(timeout: 10) { Self.isGone(pid) })
+        #expect(eventually(within: 10) { Self.isGone(pid) })
         #expect(!FileManager.default.fileExists(atPath: directory.path("server.pid")))
     }
 
     /// The daemon's own failure (here: its pid file cannot be written) reaches the terminal.
     @Test func daemonFailureIsReportedByTheLauncher() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard()
         defer { daemon.kill() }
@@ -160,7 +158,7 @@ struct DaemonTests {
         #expect(launcher.outcome == .exited(1))
         #expect(launcher.stdout.isEmpty, "no listening line when the daemon did not come up")
         #expect(launcher.stderr.split(separator: "\n").contains { $0.hasPrefix("error: ") && $0.contains(pidFile) }, "stderr: \(launcher.stderr)")
-        #expect(ServerProcess.waitUntil(timeout: 5) { Self.processes(mentioning: directory.url.lastPathComponent).isEmpty },
+        #expect(eventually(within: 5) { Self.processes(mentioning: directory.url.lastPathComponent).isEmpty },
                 "no daemon is left")
     }
 
@@ -168,7 +166,7 @@ struct DaemonTests {
     /// /dev/null, remain). A launcher's caller that waits for EOF on one it passed down (as
     /// Foundation's `Process` does to see its child exit) otherwise waits for the daemon's end.
     @Test func daemonKeepsNoInheritedDescriptor() throws {
-        let directory = try CommandLineTests.TempDirectory()
+        let directory = try TempDirectory()
         defer { directory.remove() }
         let daemon = DaemonGuard(pidFile: directory.path("server.pid"))
         defer { daemon.kill() }
@@ -194,7 +192,7 @@ struct DaemonTests {
         var byte: UInt8 = 0
         #expect(ready == 1 && read(ends[0], &byte, 1) == 0, "EOF on the inherited pipe once the launcher exited")
         #expect(kill(pid, SIGTERM) == 0)
-        #expect(ServerProcess.waitUntil(timeout: 10) { Self.isGone(pid) })
+        #expect(eventually(within: 10) { Self.isGone(pid) })
     }
 
     // MARK: Helpers
@@ -255,7 +253,7 @@ struct DaemonTests {
             guard let executable = try? ServerProcess.executable().resolvingSymlinksInPath().path else { return }
             for pid in pids where pid > 1 && DaemonTests.executable(of: pid) == executable {
                 Glibc.kill(pid, SIGKILL)
-                _ = ServerProcess.waitUntil(timeout: 5) { DaemonTests.isGone(pid) }
+                _ = eventually(within: 5) { DaemonTests.isGone(pid) }
             }
             pids = []
         }

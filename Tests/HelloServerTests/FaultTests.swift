@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HelloServer
 import LinuxIO
+import TestSupport
 import Testing
 
 /// Hostile clients and broken networks against the real binary: after every fault the server
@@ -38,7 +39,7 @@ struct FaultTests {
         let threads = server.threadCount
         try fault(server, server.port)
         #expect(try server.get("/").status == 200, "still serves after the fault")
-        let settled = ServerProcess.waitUntil(timeout: 10) { server.openDescriptors <= descriptors }
+        let settled = eventually(within: 10) { server.openDescriptors <= descriptors }
         #expect(settled, "descriptors: \(descriptors) before, \(server.openDescriptors) after")
         #expect(server.threadCount == threads, "threads: \(threads) before, \(server.threadCount) after")
         server.signal(SIGTERM)
@@ -104,12 +105,16 @@ struct FaultTests {
 
     @Test(arguments: modes)
     func aClientThatNeverReadsIsClosedByTheWriteDeadline(mode: ServerMode) throws {
-        try afterFault(mode, bigSize: 64 << 20) { _, port in
+        try afterFault(mode, bigSize: 64 << 20) { server, port in
             let stuck = try TestClient(port: port, timeout: 5)
             try stuck.send("GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n")
-            // Long enough that, once the kernel stops growing the socket buffers, a whole
-            // --header-timeout (1 s) passes without write progress.
-            usleep(5_000_000)
+            // Once the kernel stops growing the socket buffers, a whole --header-timeout (1 s)
+            // passes without write progress: the write deadline fires, in every mode.
+            let fired = eventually(within: 20) {
+                let metrics = try? server.get("/metrics", timeout: 10).bodyText
+                return metrics?.contains("hello_timeouts_total{kind=\"write\"} 1\n") ?? false
+            }
+            #expect(fired, "the write deadline fired")
             // The connection was abandoned; the client finds a prefix, then the end.
             let (received, closed) = stuck.drainUntilServerCloses()
             #expect(closed, "not closed by the write deadline")

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HelloServer
+import TestSupport
 import Testing
 
 /// The real binary under a low open-file limit: running out of descriptors pauses accepting
@@ -35,7 +36,7 @@ struct ResourceLimitTests {
 
         flood.removeAll()  // the flood ends: every client closes
         var status = 0
-        _ = ServerProcess.waitUntil(timeout: 10) {
+        _ = eventually(within: 10) {
             status = (try? server.get("/", timeout: 2).status) ?? 0
             return status == 200
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import LinuxIO
+import TestSupport
 import Testing
 
 /// `AppendOnlyFile`, the logs' destination, and the pid file's helpers.

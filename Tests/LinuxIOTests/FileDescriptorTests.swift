@@ -4,17 +4,6 @@ import LinuxIO
 import TestSupport
 import Testing
 
-/// A fresh directory under the system's temporary directory, removed afterwards.
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    var template = Array((NSTemporaryDirectory() + "linuxio-test-XXXXXX").utf8CString)
-    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-        throw TestFailure("mkdtemp failed: errno \(errno)")
-    }
-    let path = String(cString: made)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
-}
-
 @Suite("FileDescriptor and resolvedPath", .timeLimit(.minutes(1)))
 struct FileDescriptorTests {
     @Test("openReadOnly, regularFileSize and readAll read a file back", arguments: [0, 1, 4096, 100_000])

@@ -139,6 +139,7 @@ struct OneShotExchange {
         var head: [UInt8] = []
         head.reserveCapacity(response.head.count + 64)
         response.encodeHead(into: &head, dateLine: context.dates.line(), connection: .close, lines: context.connectionLines)
-        _ = ResponseWriter.writeAll(socket, head, omitBody ? [] : response.body)
+        // Counted like the reactor's write deadline: a client that stopped reading.
+        if ResponseWriter.writeAll(socket, head, omitBody ? [] : response.body) == .timedOut { context.stats.writeTimeouts.add() }
     }
 }

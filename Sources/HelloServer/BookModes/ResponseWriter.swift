@@ -3,9 +3,18 @@ import LinuxIO
 
 /// Writes a response's head and body to a blocking socket in as few calls as it can.
 enum ResponseWriter {
-    /// Gathers `head` and `body` into sendmsg(2) calls until all is written; false when the
-    /// client is gone or made no progress within the socket's send timeout (abandoned).
-    static func writeAll(_ socket: borrowing Socket, _ head: [UInt8], _ body: [UInt8]) -> Bool {
+    /// How a write ended.
+    enum Outcome {
+        case written
+        /// The client took nothing within the socket's send timeout: abandoned.
+        case timedOut
+        /// The client is gone (reset, or closed).
+        case failed
+    }
+
+    /// Gathers `head` and `body` into sendmsg(2) calls until all is written, the client takes
+    /// nothing for the socket's send timeout, or it is gone.
+    static func writeAll(_ socket: borrowing Socket, _ head: [UInt8], _ body: [UInt8]) -> Outcome {
         var written = 0
         let total = head.count + body.count
         while written < total {
@@ -29,9 +38,12 @@ enum ResponseWriter {
                     }
                 }
             }
-            guard case .success(.bytes(let count)) = result, count > 0 else { return false }
-            written += count
+            switch result {
+            case .success(.bytes(let count)) where count > 0: written += count
+            case .success(.wouldBlock): return .timedOut
+            default: return .failed
+            }
         }
-        return true
+        return .written
     }
 }

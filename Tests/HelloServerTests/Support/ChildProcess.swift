@@ -128,7 +128,7 @@ final class ChildProcess {
 
     /// Waits up to `timeout` seconds for the child to exit and reaps it; nil if it still runs.
     func waitForExit(timeout: Double) -> ServerProcess.Outcome? {
-        _ = ServerProcess.waitUntil(timeout: timeout) { !isRunning }
+        _ = eventually(within: timeout) { !isRunning }
         return outcome
     }
 

@@ -159,16 +159,6 @@ final class ServerProcess {
         return try client.readResponse(untilClose: false)
     }
 
-    /// Polls `condition` every 5 ms for up to `timeout` seconds; whether it became true.
-    static func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-        while true {
-            if condition() { return true }
-            if ContinuousClock.now >= deadline { return false }
-            usleep(5_000)
-        }
-    }
-
     // MARK: Finding the binary
 
     /// The `hello-server` executable SwiftPM built next to the test binary.
@@ -273,7 +263,7 @@ extension ServerProcess {
         }
 
         func waitUntilFinished(timeout: Double) {
-            _ = ServerProcess.waitUntil(timeout: timeout) { isFinished }
+            _ = eventually(within: timeout) { isFinished }
         }
     }
 }
