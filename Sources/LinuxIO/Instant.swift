@@ -22,8 +22,13 @@ public struct Instant: Comparable, Hashable, Sendable {
     public static func after(_ duration: Duration) -> Instant { now.advanced(by: duration) }
 
     /// `duration` later (a negative one counts as none).
-    public func advanced(by duration: Duration) -> Instant {
-        Instant(nanoseconds: nanoseconds &+ duration.wholeNanoseconds)
+    public func advanced(by duration: Duration) -> Instant { advanced(byNanoseconds: duration.wholeNanoseconds) }
+
+    /// `nanoseconds` later, saturating at the end of time: a timeout of centuries is one that
+    /// never fires, not one that wraps into the past.
+    public func advanced(byNanoseconds length: UInt64) -> Instant {
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(length)
+        return Instant(nanoseconds: overflow ? .max : sum)
     }
 
     /// How long after `earlier` this is (zero if it is not later).
@@ -50,7 +55,8 @@ extension Duration {
         guard self > .zero else { return 0 }
         let (seconds, attoseconds) = components
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000)).partialValue
+        let (sum, carry) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        return overflow || carry ? .max : sum
     }
 
     /// The length in seconds, for showing it (the status page, metrics).

@@ -65,4 +65,16 @@ struct KeepAliveHintTests {
         try client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
         #expect(try client.readResponse(untilClose: false).status == 200)
     }
+
+    @Test("a keep-alive timeout of centuries keeps the connection open; it never wraps into the past")
+    func hugeTimeoutNeverFires() throws {
+        let server = try TestServer(.epoll) { $0.keepAliveTimeout = 1e11 }
+        let client = try server.connect()
+        try client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(try client.readResponse(untilClose: false).header("Keep-Alive") == "timeout=\(Int32.max)")
+        #expect(server.waitForStatus(containing: ", 1 idle keep-alive,"), "idle, not closed by a deadline in the past")
+        #expect(try !client.isClosedByServer(within: 0.3))
+        try client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(try client.readResponse(untilClose: false).status == 200)
+    }
 }

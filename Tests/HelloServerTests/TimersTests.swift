@@ -33,6 +33,16 @@ import Testing
         #expect(DeadlineQueue(length: .seconds(0.5)).length == Self.second / 2)
     }
 
+    @Test("a length of centuries saturates: its deadline is the end of time, never in the past")
+    func hugeLength() {
+        var queue = DeadlineQueue(length: .seconds(1e11))
+        queue.add(slot: 1, stamp: 1, now: Self.at(5 * Self.second))
+        #expect(queue.next == Self.at(.max))
+        var fired = false
+        queue.expire(now: Self.at(10 * Self.second)) { _, _ in fired = true }
+        #expect(!fired)
+    }
+
     @Test("a long-running queue drops what it has expired, so it stays as long as what is pending")
     func compaction() {
         var queue = DeadlineQueue(length: .seconds(1))

@@ -48,6 +48,8 @@ struct PollTests {
         #expect(later.duration(since: start) == .milliseconds(1500))
         #expect(start.duration(since: later) == .zero, "an earlier instant is no time after")
         #expect(start.advanced(by: .seconds(-5)) == start, "a negative length counts as none")
+        #expect(Instant.now.advanced(by: .seconds(1e11)).nanoseconds == .max, "centuries saturate, never wrap into the past")
+        #expect(!Instant.after(.seconds(1e11)).hasPassed)
     }
 
     @Test("a Duration in whole nanoseconds: truncated, 0 when negative, saturated at the top")
@@ -56,6 +58,9 @@ struct PollTests {
         #expect(Duration.seconds(0.0000000015).wholeNanoseconds == 1)
         #expect(Duration.milliseconds(-3).wholeNanoseconds == 0)
         #expect(Duration.seconds(Int64.max).wholeNanoseconds == .max)
+        // Just past UInt64.max nanoseconds by the fraction alone: saturates too, never wraps.
+        #expect(Duration.seconds(18_446_744_073.8).wholeNanoseconds == .max)
+        #expect(Duration.seconds(18_446_744_073).wholeNanoseconds == 18_446_744_073_000_000_000)
         #expect(Duration.milliseconds(250).inSeconds == 0.25)
     }
 

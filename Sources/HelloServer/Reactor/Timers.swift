@@ -88,7 +88,7 @@ struct DeadlineQueue {
 
     /// Queues a timer for `slot`, due `length` after `now`.
     mutating func add(slot: Int, stamp: UInt64, now: Instant) {
-        entries.append(Entry(deadline: Instant(nanoseconds: now.nanoseconds &+ length), slot: slot, stamp: stamp))
+        entries.append(Entry(deadline: now.advanced(byNanoseconds: length), slot: slot, stamp: stamp))
     }
 
     /// The earliest deadline still queued (possibly stale).
