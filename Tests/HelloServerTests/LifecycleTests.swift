@@ -12,7 +12,9 @@ import ThreadPool
 /// real socket, and checks the state after each step (issue 10: unit tests for the lifecycle).
 /// A closed connection's socket closes with its last reference, which these tests hold, so they
 /// check the state rather than the client's end of file.
-@Suite(.timeLimit(.minutes(1)))
+// The same limit as the other server suites: under a sanitizer, with every suite in parallel on
+// two cores, a test can wait its turn for longer than it runs.
+@Suite(.timeLimit(.minutes(3)))
 struct LifecycleTests {
     /// A reactor on 127.0.0.1 with one worker, and a client connected to it.
     final class Rig {
