@@ -3,8 +3,8 @@
 /// Invariant: `format` is a pure function of its argument (no clock, no locale, no
 /// Foundation), so callers decide how often to compute it.
 public enum HTTPDate {
-    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The IMF-fixdate for `epochSeconds` seconds after 1970-01-01T00:00:00Z.
     public static func format(epochSeconds: Int) -> String {

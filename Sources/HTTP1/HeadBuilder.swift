@@ -15,6 +15,8 @@ struct HeadBuilder: Sendable {
     private var connectionClose = false
     private var connectionKeepAlive = false
     private var expectsContinue = false
+    /// If-None-Match, If-Modified-Since, Range and If-Range, once one of them has come.
+    private var conditionals: PendingConditionals?
 
     /// `METHOD SP TARGET SP HTTP/d.d` (RFC 9112 §3), exactly.
     mutating func takeRequestLine(_ bytes: Span<UInt8>, _ line: Range<Int>) -> HTTPError? {
@@ -101,7 +103,8 @@ struct HeadBuilder: Sendable {
     }
 
     private mutating func takeField(_ bytes: Span<UInt8>, name: Range<Int>, value: Range<Int>, limits: ParserLimits) -> HTTPError? {
-        switch FieldName(bytes, name) {
+        let field = FieldName(bytes, name)
+        switch field {
         case .host:
             hostCount += 1
             if hostCount > 1 { return .duplicateHost }
@@ -118,6 +121,10 @@ struct HeadBuilder: Sendable {
             }
         case .expect:
             if equalsIgnoringCase(bytes, value, "100-continue") { expectsContinue = true }
+        case .ifNoneMatch, .ifModifiedSince, .range, .ifRange:
+            var pending = conditionals ?? PendingConditionals()
+            pending.take(field, string(bytes, value))
+            conditionals = pending
         case .other:
             break
         }
@@ -160,7 +167,8 @@ struct HeadBuilder: Sendable {
             method: method, target: target, path: path, version: version, keepAlive: keepAlive,
             keepAliveRequested: keepAliveRequested, framing: framing,
             // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
-            expectsContinue: expectsContinue && version == .http1_1))
+            expectsContinue: expectsContinue && version == .http1_1,
+            conditionals: conditionals?.fields))
     }
 
     private func string(_ bytes: Span<UInt8>, _ range: Range<Int>) -> String {
@@ -170,22 +178,29 @@ struct HeadBuilder: Sendable {
 
 /// The header fields whose meaning the parser needs; all others pass unexamined.
 enum FieldName {
-    case host, contentLength, transferEncoding, connection, expect, other
+    case host, contentLength, transferEncoding, connection, expect
+    case ifNoneMatch, ifModifiedSince, range, ifRange
+    case other
 
     init(_ bytes: Span<UInt8>, _ name: Range<Int>) {
         // Dispatch on length first so most fields cost one comparison.
         switch name.count {
         case 4 where equalsIgnoringCase(bytes, name, "host"): self = .host
+        case 5 where equalsIgnoringCase(bytes, name, "range"): self = .range
         case 6 where equalsIgnoringCase(bytes, name, "expect"): self = .expect
+        case 8 where equalsIgnoringCase(bytes, name, "if-range"): self = .ifRange
         case 10 where equalsIgnoringCase(bytes, name, "connection"): self = .connection
+        case 13 where equalsIgnoringCase(bytes, name, "if-none-match"): self = .ifNoneMatch
         case 14 where equalsIgnoringCase(bytes, name, "content-length"): self = .contentLength
         case 17 where equalsIgnoringCase(bytes, name, "transfer-encoding"): self = .transferEncoding
+        case 17 where equalsIgnoringCase(bytes, name, "if-modified-since"): self = .ifModifiedSince
         default: self = .other
         }
     }
 }
 
 /// Whether `bytes[range]` is exactly `literal`.
+@inline(__always)
 func equalsExactly(_ bytes: Span<UInt8>, _ range: Range<Int>, _ literal: StaticString) -> Bool {
     guard range.count == literal.utf8CodeUnitCount else { return false }
     return literal.withUTF8Buffer { expected in
@@ -195,6 +210,7 @@ func equalsExactly(_ bytes: Span<UInt8>, _ range: Range<Int>, _ literal: StaticS
 }
 
 /// Whether `bytes[range]` is `lowercase` in any letter case; `lowercase` must be lower-case ASCII.
+@inline(__always)
 func equalsIgnoringCase(_ bytes: Span<UInt8>, _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
     guard range.count == lowercase.utf8CodeUnitCount else { return false }
     return lowercase.withUTF8Buffer { expected in
@@ -217,5 +233,28 @@ func forEachListElement(_ bytes: Span<UInt8>, _ value: Range<Int>, _ body: (Rang
         while high > low && ASCII.isWhitespace(bytes[high - 1]) { high -= 1 }
         if low < high { body(low..<high) }
         start = index + 1
+    }
+}
+
+/// The conditional fields of a head as they arrive (see `ConditionalFields` for the rules).
+struct PendingConditionals: Sendable {
+    var ifNoneMatch: String?
+    var ifModifiedSince: String?
+    var range: String?
+    var ifRange: String?
+
+    mutating func take(_ name: FieldName, _ value: String) {
+        switch name {
+        case .ifNoneMatch: ifNoneMatch = ifNoneMatch.map { $0 + ", " + value } ?? value
+        // A field that may appear once: a second one leaves a value that parses as nothing.
+        case .ifModifiedSince: ifModifiedSince = ifModifiedSince == nil ? value : ""
+        case .range: range = range == nil ? value : ""
+        case .ifRange: ifRange = ifRange == nil ? value : ""
+        default: break
+        }
+    }
+
+    var fields: ConditionalFields {
+        ConditionalFields(ifNoneMatch: ifNoneMatch, ifModifiedSince: ifModifiedSince, range: range, ifRange: ifRange)
     }
 }

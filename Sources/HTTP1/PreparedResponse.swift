@@ -1,7 +1,8 @@
 /// A response whose status line, fixed headers and body are encoded once and reused.
 ///
 /// Invariant: `head` holds the status line and `Server`, `Content-Type`, `Content-Length`
-/// (always the body's true length) and any extra headers, each ending in CRLF, but neither
+/// (always the body's true length; a 304 has neither, nor a body) and any extra headers, each
+/// ending in CRLF, but neither
 /// `Date` nor `Connection` nor the blank line: those depend on the moment and the request
 /// and are added by `encodeHead`.
 public struct PreparedResponse: Sendable, Equatable {
@@ -16,6 +17,16 @@ public struct PreparedResponse: Sendable, Equatable {
         for header in extraHeaders { text += "\(header.name): \(header.value)\r\n" }
         head = Array(text.utf8)
         self.body = body
+    }
+
+    /// 304 Not Modified (RFC 9110 §15.4.5): no body and no Content-Length (it would have to be
+    /// the length of the representation not sent), with the validators in `headers`.
+    public init(notModifiedWith headers: [(name: String, value: String)]) {
+        status = .notModified
+        var text = "HTTP/1.1 304 Not Modified\r\nServer: hello-server\r\n"
+        for header in headers { text += "\(header.name): \(header.value)\r\n" }
+        head = Array(text.utf8)
+        body = []
     }
 
     /// A plain-text error response naming what was wrong, e.g. `400 Bad Request: bare CR in request head`.

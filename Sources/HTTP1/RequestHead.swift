@@ -42,10 +42,13 @@ public struct RequestHead: Sendable, Equatable {
     public var framing: BodyFraming
     /// `Expect: 100-continue` was sent (RFC 9110 §10.1.1).
     public var expectsContinue: Bool
+    /// If-None-Match, If-Modified-Since, Range and If-Range as sent; `nil` when none was.
+    public var conditionals: ConditionalFields?
 
     public init(
         method: String, target: String, path: String, version: HTTPVersion,
-        keepAlive: Bool, keepAliveRequested: Bool = false, framing: BodyFraming = .none, expectsContinue: Bool = false
+        keepAlive: Bool, keepAliveRequested: Bool = false, framing: BodyFraming = .none, expectsContinue: Bool = false,
+        conditionals: ConditionalFields? = nil
     ) {
         self.method = method
         self.target = target
@@ -55,6 +58,7 @@ public struct RequestHead: Sendable, Equatable {
         self.keepAliveRequested = keepAliveRequested
         self.framing = framing
         self.expectsContinue = expectsContinue
+        self.conditionals = conditionals
     }
 
     /// The request line as the client sent it, for the access log.

@@ -54,9 +54,9 @@ final class Router: Sendable {
         case .forbidden:
             decision = RouteDecision(response: notFoundPage())
         case .safe("/"):
-            decision = RouteDecision(response: helloPage())
+            decision = RouteDecision(response: helloPage(head))
         case .safe("/sleep"):
-            decision = RouteDecision(response: helloPage(), delay: sleep)
+            decision = RouteDecision(response: helloPage(head), delay: sleep)
         case .safe("/server-status") where status != nil:
             decision = RouteDecision(response: PreparedResponse(
                 status: .ok, contentType: "text/plain; charset=utf-8", body: Array(status!.text().utf8)))
@@ -64,15 +64,15 @@ final class Router: Sendable {
             decision = RouteDecision(response: PreparedResponse(
                 status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(status!.prometheus().utf8)))
         case .safe(let path):
-            decision = RouteDecision(response: files?.response(for: path) ?? notFoundPage())
+            decision = RouteDecision(response: files?.response(for: path, to: head) ?? notFoundPage())
         }
         decision.omitBody = head.method == "HEAD"
         return decision
     }
 
-    private func helloPage() -> PreparedResponse {
+    private func helloPage(_ head: RequestHead) -> PreparedResponse {
         guard let files else { return hello }
-        return files.response(for: "/hello.html") ?? notFoundPage()
+        return files.response(for: "/hello.html", to: head) ?? notFoundPage()
     }
 
     private func notFoundPage() -> PreparedResponse {

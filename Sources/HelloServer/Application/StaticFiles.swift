@@ -17,21 +17,53 @@ struct StaticFiles: Sendable {
         rootPath = real == "/" ? "" : real
     }
 
-    /// 200 with the file at `path` (a `RequestPath.safe` path), or `nil` if there is none.
-    func response(for path: String) -> PreparedResponse? {
-        guard let body = read(path) else { return nil }
-        return PreparedResponse(status: .ok, contentType: ContentType.forPath(path), body: body)
-    }
-
-    /// The bytes of the regular file at `path` under the root, or `nil`.
-    func read(_ path: String) -> [UInt8]? {
-        guard let real = resolvedPath(rootPath + path), real.hasPrefix(rootPath + "/") else { return nil }
+    /// The answer to `head` for the file at `path` (a `RequestPath.safe` path), or `nil` if there
+    /// is none (Docs/HTTP.md, Files): 200 with its validators, 304 when the client's copy is
+    /// current, 206 with one range of it, or 416 when no range is inside it.
+    func response(for path: String, to head: RequestHead) -> PreparedResponse? {
+        guard let file = open(path), let status = try? file.regularFileStatus() else { return nil }
+        let validators = FileValidators(size: status.size, lastModified: status.modified)
+        let lines = [("Last-Modified", HTTPDate.format(epochSeconds: validators.lastModified)), ("ETag", validators.entityTag.fieldValue)]
+        let contentType = ContentType.forPath(path)
         do {
-            let file = try FileDescriptor.openReadOnly(real, noFollow: true)
-            guard let size = try file.regularFileSize() else { return nil }
-            return try file.readAll(size: size)
+            switch validators.answer(to: head.conditionals, isHead: head.method == "HEAD", now: WallClock.secondsSinceEpoch) {
+            case .notModified:
+                return PreparedResponse(notModifiedWith: lines)
+            case .part(let range):
+                // Read by offset: nothing before the range is read.
+                let body = try file.read(at: range.lowerBound, count: range.count)
+                if body.count == range.count {
+                    return PreparedResponse(
+                        status: .partialContent, contentType: contentType, body: body,
+                        extraHeaders: [("Content-Range", validators.contentRange(range))] + lines + [Self.acceptRanges])
+                }
+                // The file shrank under the range: the whole of what it is now.
+            case .rangeNotSatisfiable:
+                return PreparedResponse(
+                    status: .rangeNotSatisfiable, contentType: "text/plain; charset=utf-8",
+                    body: Array("416 Range Not Satisfiable: no requested range is inside the file's \(validators.size) bytes\n".utf8),
+                    extraHeaders: [("Content-Range", validators.unsatisfiedRange)])
+            case .whole:
+                break
+            }
+            let body = try file.readAll(size: validators.size)
+            return PreparedResponse(status: .ok, contentType: contentType, body: body, extraHeaders: lines + [Self.acceptRanges])
         } catch {
             return nil
         }
+    }
+
+    private static let acceptRanges = (name: "Accept-Ranges", value: "bytes")
+
+    /// The bytes of the regular file at `path` under the root, or `nil`.
+    func read(_ path: String) -> [UInt8]? {
+        guard let file = open(path), let size = try? file.regularFileSize() else { return nil }
+        return try? file.readAll(size: size)
+    }
+
+    /// The file at `path`, opened only if its real path is inside the root.
+    private func open(_ path: String) -> FileDescriptor? {
+        guard let real = resolvedPath(rootPath + path), real.hasPrefix(rootPath + "/") else { return nil }
+        return try? FileDescriptor.openReadOnly(real, noFollow: true)
     }
 }
