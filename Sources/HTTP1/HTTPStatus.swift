@@ -16,6 +16,7 @@ public struct HTTPStatus: Equatable, Hashable, Sendable, CustomStringConvertible
 
     public static let ok = HTTPStatus(code: 200, reason: "OK")
     public static let partialContent = HTTPStatus(code: 206, reason: "Partial Content")
+    public static let movedPermanently = HTTPStatus(code: 301, reason: "Moved Permanently")
     public static let notModified = HTTPStatus(code: 304, reason: "Not Modified")
     public static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
     public static let notFound = HTTPStatus(code: 404, reason: "Not Found")

@@ -5,7 +5,8 @@ import LinuxIO
 ///
 /// Invariant: `rootPath` is the root's real path (no symlinks), and a file is read only when
 /// its own real path is `rootPath` followed by `/`, so nothing outside the root is read,
-/// whatever links the tree holds. Directories are never served.
+/// whatever links the tree holds. A directory is never served itself: only its `index.html`,
+/// under the same rule, for a path ending in `/` (Docs/HTTP.md, Files).
 struct StaticFiles: Sendable {
     let rootPath: String
 
@@ -21,7 +22,17 @@ struct StaticFiles: Sendable {
     /// is none (Docs/HTTP.md, Files): 200 with its validators, 304 when the client's copy is
     /// current, 206 with one range of it, or 416 when no range is inside it.
     func response(for path: String, to head: RequestHead) -> PreparedResponse? {
-        guard let file = open(path), let status = try? file.regularFileStatus() else { return nil }
+        // A directory's index, for a path that ends in `/`; never the directory itself.
+        if path.hasSuffix("/") { return response(for: path + "index.html", to: head) }
+        guard let file = open(path) else { return nil }
+        guard let status = try? file.regularFileStatus() else {
+            // A directory whose index would be served, named without its slash: send the client there.
+            guard isRegularFile(path + "/index.html") else { return nil }
+            let location = Self.addingSlash(to: head.target)
+            return PreparedResponse(
+                status: .movedPermanently, contentType: "text/plain; charset=utf-8",
+                body: Array("301 Moved Permanently: \(location)\n".utf8), extraHeaders: [("Location", location)])
+        }
         let validators = FileValidators(size: status.size, lastModified: status.modified)
         let lines = [("Last-Modified", HTTPDate.format(epochSeconds: validators.lastModified)), ("ETag", validators.entityTag.fieldValue)]
         let contentType = ContentType.forPath(path)
@@ -59,6 +70,17 @@ struct StaticFiles: Sendable {
     func read(_ path: String) -> [UInt8]? {
         guard let file = open(path), let size = try? file.regularFileSize() else { return nil }
         return try? file.readAll(size: size)
+    }
+
+    private func isRegularFile(_ path: String) -> Bool {
+        guard let file = open(path) else { return false }
+        return (try? file.regularFileStatus()) != nil
+    }
+
+    /// The request target with `/` added to its path, its query kept.
+    static func addingSlash(to target: String) -> String {
+        guard let query = target.firstIndex(of: "?") else { return target + "/" }
+        return target[..<query] + "/" + target[query...]
     }
 
     /// The file at `path`, opened only if its real path is inside the root.
