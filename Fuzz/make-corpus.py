@@ -118,6 +118,10 @@ REAL = {
     "pipelined-body-looks-like-request": req("POST /a HTTP/1.1", "Host: h", "Content-Length: 29", body=GET.replace("/", "/n", 1)[:29])
         + req("GET /yes HTTP/1.1", "Host: h"),
     "pipelined-ends-mid-head": GET + "GET /b HTTP/1.1\r\nHo",
+    "conditional-range": req("GET /big.bin HTTP/1.1", "Host: h", "Range: bytes=100-199", 'If-Range: "6afd86c0-3e8"',
+                             'If-None-Match: W/"a", "b"', "If-None-Match: *", "If-Modified-Since: Sun, 22 Nov 2026 00:59:20 GMT"),
+    "conditional-twice": req("GET /f HTTP/1.1", "Host: h", "Range: bytes=0-1", "range: bytes=2-3",
+                             "If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT", "if-modified-since: Sun Nov  6 08:49:37 1994"),
     "pipelined-ends-mid-chunked-body": req("POST /a HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", body="5\r\nhel"),
 }
 line = "GET /" + "a" * 10 + " HTTP/1.1\r\nHost: h\r\n"

@@ -77,6 +77,9 @@ private struct HeadFacts {
     var close = false
     var keepAlive = false
     var expectContinue = false
+    /// If-None-Match (all its lines, one list), If-Modified-Since, Range and If-Range as sent;
+    /// a second line of one of the last three makes its value empty (Docs/HTTP.md, Files).
+    var conditionals: [String: String] = [:]
 }
 
 /// Judges `bytes` (a request from its first byte, maybe followed by more) with the contract.
@@ -218,6 +221,12 @@ private func judgeHeaderLine(_ line: ArraySlice<UInt8>, _ facts: inout HeadFacts
         if elements.contains("keep-alive") { facts.keepAlive = true }
     case "expect":
         if lowercasedString(value) == "100-continue" { facts.expectContinue = true }
+    case "if-none-match":
+        let text = String(decoding: value, as: UTF8.self)
+        facts.conditionals["if-none-match"] = facts.conditionals["if-none-match"].map { $0 + ", " + text } ?? text
+    case "if-modified-since", "range", "if-range":
+        let key = lowercasedString(name)
+        facts.conditionals[key] = facts.conditionals[key] == nil ? String(decoding: value, as: UTF8.self) : ""
     default:
         break
     }
@@ -242,7 +251,10 @@ private func finishHead(_ facts: HeadFacts, headLength: Int, limits: ParserLimit
         method: facts.method, target: facts.target, path: facts.path, version: facts.version,
         keepAlive: facts.version == .http1_1 ? !facts.close : http10KeepAlive,
         keepAliveRequested: http10KeepAlive, framing: framing,
-        expectsContinue: facts.expectContinue && facts.version == .http1_1)
+        expectsContinue: facts.expectContinue && facts.version == .http1_1,
+        conditionals: facts.conditionals.isEmpty ? nil : ConditionalFields(
+            ifNoneMatch: facts.conditionals["if-none-match"], ifModifiedSince: facts.conditionals["if-modified-since"],
+            range: facts.conditionals["range"], ifRange: facts.conditionals["if-range"]))
     return .accept(head, headLength: headLength)
 }
 
