@@ -1,8 +1,8 @@
 /// A response whose status line, fixed headers and body are encoded once and reused.
 ///
 /// Invariant: `head` holds the status line and `Server`, `Content-Type`, `Content-Length`
-/// (always the body's true length; a 304 has neither, nor a body) and any extra headers, each
-/// ending in CRLF, but neither
+/// (the body's true length, or that of a body sent from elsewhere, a file; a 304 has neither,
+/// nor a body) and any extra headers, each ending in CRLF, but neither
 /// `Date` nor `Connection` nor the blank line: those depend on the moment and the request
 /// and are added by `encodeHead`.
 public struct PreparedResponse: Sendable, Equatable {
@@ -17,6 +17,17 @@ public struct PreparedResponse: Sendable, Equatable {
         for header in extraHeaders { text += "\(header.name): \(header.value)\r\n" }
         head = Array(text.utf8)
         self.body = body
+    }
+
+    /// A head for a body of `contentLength` bytes that is sent from elsewhere (a file, with
+    /// sendfile); `body` is empty.
+    public init(status: HTTPStatus, contentType: String, contentLength: Int, extraHeaders: [(name: String, value: String)] = []) {
+        self.status = status
+        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\nServer: hello-server\r\n"
+        text += "Content-Type: \(contentType)\r\nContent-Length: \(contentLength)\r\n"
+        for header in extraHeaders { text += "\(header.name): \(header.value)\r\n" }
+        head = Array(text.utf8)
+        body = []
     }
 
     /// 304 Not Modified (RFC 9110 §15.4.5): no body and no Content-Length (it would have to be

@@ -55,10 +55,12 @@ public enum Servers {
     /// Raises the soft RLIMIT_NOFILE to fit `--max-connections`, or lowers the limit to what
     /// the hard limit allows, with a warning.
     static func fitOpenFileLimit(_ configuration: inout Configuration, logger: Logger) {
-        let wanted = configuration.maxConnections + reservedDescriptors
+        // With --root, a connection may hold the file it is sending as well as its socket.
+        let perConnection = configuration.root == nil ? 1 : 2
+        let wanted = configuration.maxConnections * perConnection + reservedDescriptors
         let limit = OpenFileLimit.raise(toAtLeast: wanted)
         if limit < wanted {
-            let fitted = max(1, limit - reservedDescriptors)
+            let fitted = max(1, (limit - reservedDescriptors) / perConnection)
             logger.warning("open-file limit is \(limit): --max-connections lowered from \(configuration.maxConnections) to \(fitted)")
             configuration.maxConnections = fitted
         }

@@ -57,22 +57,6 @@ public struct FileDescriptor: ~Copyable, Sendable {
         return (Int(info.st_size), Int(info.st_mtim.tv_sec))
     }
 
-    /// pread(2) of `count` bytes from `offset`, without reading what precedes them; stops early
-    /// at the end of the file (if it shrank).
-    public func read(at offset: Int, count: Int) throws(Errno) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let got = try retryingInterrupts("pread") {
-                bytes.withUnsafeMutableBytes { buffer in pread(rawValue, buffer.baseAddress! + filled, count - filled, off_t(offset + filled)) }
-            }
-            if got == 0 { break }
-            filled += got
-        }
-        if filled < count { bytes.removeLast(count - filled) }
-        return bytes
-    }
-
     /// Reads the whole of a regular file of `size` bytes; stops early if it shrank.
     public func readAll(size: Int) throws(Errno) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: size)

@@ -124,6 +124,20 @@ public struct Socket: ~Copyable, Sendable {
         return count.map { .bytes($0) } ?? .wouldBlock
     }
 
+    /// sendfile(2) of up to `count` bytes of `file` from `offset`, which it advances by what was
+    /// sent; `.endOfFile` when the file has no byte at `offset` (it shrank). A socket with a send
+    /// timeout or a non-blocking one gives `.wouldBlock` when it takes nothing.
+    public func sendFile(_ file: borrowing FileDescriptor, offset: inout Int, count: Int) throws(Errno) -> IOResult {
+        guard count > 0 else { return .bytes(0) }
+        var position = Int64(offset)
+        let outcome = try retryingInterruptsUnlessWouldBlock("sendfile") {
+            clinux_sendfile(rawValue, file.rawValue, &position, UInt(min(count, 1 << 30)))
+        }
+        offset = Int(position)
+        guard let sent = outcome else { return .wouldBlock }
+        return sent == 0 ? .endOfFile : .bytes(sent)
+    }
+
     /// shutdown(2). Also wakes a thread blocked in accept(2) on a listener (it fails with EINVAL).
     public func shutdown(_ how: Shutdown) throws(Errno) {
         _ = try retryingInterrupts("shutdown") { Glibc.shutdown(rawValue, how.rawValue) }

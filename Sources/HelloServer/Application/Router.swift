@@ -8,6 +8,11 @@ struct RouteDecision: Sendable {
     var delay = Duration.zero
     /// HEAD: the same status and headers as GET, no body.
     var omitBody = false
+    /// The file whose bytes follow the head (the response's own `body` is then empty).
+    var file: FileBody?
+
+    /// The body bytes this answer sends, for the access log and the counters.
+    var bodyBytes: Int { omitBody ? 0 : file?.remaining ?? response.body.count }
 
     /// A malformed request (400) ends the connection, like every parse error.
     var closesConnection: Bool { response.status == .badRequest }
@@ -54,9 +59,10 @@ final class Router: Sendable {
         case .forbidden:
             decision = RouteDecision(response: notFoundPage())
         case .safe("/"):
-            decision = RouteDecision(response: helloPage(head))
+            decision = helloPage(head)
         case .safe("/sleep"):
-            decision = RouteDecision(response: helloPage(head), delay: sleep)
+            decision = helloPage(head)
+            decision.delay = sleep
         case .safe("/server-status") where status != nil:
             decision = RouteDecision(response: PreparedResponse(
                 status: .ok, contentType: "text/plain; charset=utf-8", body: Array(status!.text().utf8)))
@@ -64,15 +70,16 @@ final class Router: Sendable {
             decision = RouteDecision(response: PreparedResponse(
                 status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(status!.prometheus().utf8)))
         case .safe(let path):
-            decision = RouteDecision(response: files?.response(for: path, to: head) ?? notFoundPage())
+            decision = files?.response(for: path, to: head) ?? RouteDecision(response: notFoundPage())
         }
         decision.omitBody = head.method == "HEAD"
+        if decision.omitBody { decision.file = nil }  // its descriptor closes here
         return decision
     }
 
-    private func helloPage(_ head: RequestHead) -> PreparedResponse {
-        guard let files else { return hello }
-        return files.response(for: "/hello.html", to: head) ?? notFoundPage()
+    private func helloPage(_ head: RequestHead) -> RouteDecision {
+        guard let files else { return RouteDecision(response: hello) }
+        return files.response(for: "/hello.html", to: head) ?? RouteDecision(response: notFoundPage())
     }
 
     private func notFoundPage() -> PreparedResponse {

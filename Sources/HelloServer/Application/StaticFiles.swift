@@ -20,8 +20,9 @@ struct StaticFiles: Sendable {
 
     /// The answer to `head` for the file at `path` (a `RequestPath.safe` path), or `nil` if there
     /// is none (Docs/HTTP.md, Files): 200 with its validators, 304 when the client's copy is
-    /// current, 206 with one range of it, or 416 when no range is inside it.
-    func response(for path: String, to head: RequestHead) -> PreparedResponse? {
+    /// current, 206 with one range of it, or 416 when no range is inside it. The file's bytes are
+    /// never read here: the decision carries the open file, and the sender sends from it.
+    func response(for path: String, to head: RequestHead) -> RouteDecision? {
         // A directory's index, for a path that ends in `/`; never the directory itself.
         if path.hasSuffix("/") { return response(for: path + "index.html", to: head) }
         guard let file = open(path) else { return nil }
@@ -29,39 +30,36 @@ struct StaticFiles: Sendable {
             // A directory whose index would be served, named without its slash: send the client there.
             guard isRegularFile(path + "/index.html") else { return nil }
             let location = Self.addingSlash(to: head.target)
-            return PreparedResponse(
+            return RouteDecision(response: PreparedResponse(
                 status: .movedPermanently, contentType: "text/plain; charset=utf-8",
-                body: Array("301 Moved Permanently: \(location)\n".utf8), extraHeaders: [("Location", location)])
+                body: Array("301 Moved Permanently: \(location)\n".utf8), extraHeaders: [("Location", location)]))
         }
         let validators = FileValidators(size: status.size, lastModified: status.modified)
         let lines = [("Last-Modified", HTTPDate.format(epochSeconds: validators.lastModified)), ("ETag", validators.entityTag.fieldValue)]
         let contentType = ContentType.forPath(path)
-        do {
-            switch validators.answer(to: head.conditionals, isHead: head.method == "HEAD", now: WallClock.secondsSinceEpoch) {
-            case .notModified:
-                return PreparedResponse(notModifiedWith: lines)
-            case .part(let range):
-                // Read by offset: nothing before the range is read.
-                let body = try file.read(at: range.lowerBound, count: range.count)
-                if body.count == range.count {
-                    return PreparedResponse(
-                        status: .partialContent, contentType: contentType, body: body,
-                        extraHeaders: [("Content-Range", validators.contentRange(range))] + lines + [Self.acceptRanges])
-                }
-                // The file shrank under the range: the whole of what it is now.
-            case .rangeNotSatisfiable:
-                return PreparedResponse(
-                    status: .rangeNotSatisfiable, contentType: "text/plain; charset=utf-8",
-                    body: Array("416 Range Not Satisfiable: no requested range is inside the file's \(validators.size) bytes\n".utf8),
-                    extraHeaders: [("Content-Range", validators.unsatisfiedRange)])
-            case .whole:
-                break
-            }
-            let body = try file.readAll(size: validators.size)
-            return PreparedResponse(status: .ok, contentType: contentType, body: body, extraHeaders: lines + [Self.acceptRanges])
-        } catch {
-            return nil
+        let isHead = head.method == "HEAD"
+        var range = 0..<validators.size
+        var answer = PreparedResponse(status: .ok, contentType: contentType, contentLength: validators.size, extraHeaders: lines + [Self.acceptRanges])
+        switch validators.answer(to: head.conditionals, isHead: isHead, now: WallClock.secondsSinceEpoch) {
+        case .notModified:
+            return RouteDecision(response: PreparedResponse(notModifiedWith: lines))
+        case .rangeNotSatisfiable:
+            return RouteDecision(response: PreparedResponse(
+                status: .rangeNotSatisfiable, contentType: "text/plain; charset=utf-8",
+                body: Array("416 Range Not Satisfiable: no requested range is inside the file's \(validators.size) bytes\n".utf8),
+                extraHeaders: [("Content-Range", validators.unsatisfiedRange)]))
+        case .part(let part):
+            // Sent from its offset: nothing before the range is read.
+            range = part.lowerBound..<(part.upperBound + 1)
+            answer = PreparedResponse(
+                status: .partialContent, contentType: contentType, contentLength: part.count,
+                extraHeaders: [("Content-Range", validators.contentRange(part))] + lines + [Self.acceptRanges])
+        case .whole:
+            break
         }
+        var decision = RouteDecision(response: answer)
+        if !isHead && !range.isEmpty { decision.file = FileBody(file, offset: range.lowerBound, count: range.count) }
+        return decision
     }
 
     private static let acceptRanges = (name: "Accept-Ranges", value: "bytes")

@@ -43,14 +43,14 @@ struct OneShotExchange {
             let response = PreparedResponse(error: error)
             // Recorded before the write: once the client has its answer it may send the next
             // request, whose line must come after this one (Docs/HTTP.md, Access log: send order).
-            record(peer, requestLine: .refused(request), response, omitBody: false)
-            respond(socket, with: response, omitBody: false)
+            record(peer, requestLine: .refused(request), response.status, bodyBytes: response.body.count)
+            respond(socket, with: RouteDecision(response: response))
             LingeringClose.finish(socket, timeout: timeout)
         case .request(let head, let bodyUnread):
             let decision = context.router.route(head)
             if decision.delay > .zero { Sleep.for(decision.delay) }
-            record(peer, requestLine: .head(head), decision.response, omitBody: decision.omitBody)
-            respond(socket, with: decision.response, omitBody: decision.omitBody)
+            record(peer, requestLine: .head(head), decision.response.status, bodyBytes: decision.bodyBytes)
+            respond(socket, with: decision)
             if bodyUnread || stream.hasUnansweredBytes {
                 LingeringClose.finish(socket, timeout: timeout)
             }
@@ -129,17 +129,26 @@ struct OneShotExchange {
         }
     }
 
-    private func record(_ peer: SocketAddress?, requestLine: @autoclosure () -> AccessLog.RequestLine, _ response: PreparedResponse, omitBody: Bool) {
-        context.recordResponse(
-            peerHost: peer?.host ?? "-", requestLine: requestLine(), status: response.status.code,
-            bodyBytes: omitBody ? 0 : response.body.count)
+    private func record(_ peer: SocketAddress?, requestLine: @autoclosure () -> AccessLog.RequestLine, _ status: HTTPStatus, bodyBytes: Int) {
+        context.recordResponse(peerHost: peer?.host ?? "-", requestLine: requestLine(), status: status.code, bodyBytes: bodyBytes)
     }
 
-    private func respond(_ socket: borrowing Socket, with response: PreparedResponse, omitBody: Bool) {
+    /// Writes the head and body, then a file's bytes from the file; each write must make
+    /// progress within the socket's send timeout.
+    private func respond(_ socket: borrowing Socket, with decision: RouteDecision) {
+        let response = decision.response
         var head: [UInt8] = []
         head.reserveCapacity(response.head.count + 64)
         response.encodeHead(into: &head, dateLine: context.dates.line(), connection: .close, lines: context.connectionLines)
+        var outcome = ResponseWriter.writeAll(socket, head, decision.omitBody ? [] : response.body)
+        if outcome == .written, let file = decision.file {
+            switch file.send(to: socket) {
+            case .done: break
+            case .blocked: outcome = .timedOut
+            case .failed: outcome = .failed
+            }
+        }
         // Counted like the reactor's write deadline: a client that stopped reading.
-        if ResponseWriter.writeAll(socket, head, omitBody ? [] : response.body) == .timedOut { context.stats.writeTimeouts.add() }
+        if outcome == .timedOut { context.stats.writeTimeouts.add() }
     }
 }

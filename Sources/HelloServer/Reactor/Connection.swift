@@ -79,10 +79,15 @@ final class Connection: @unchecked Sendable {
     var handedOffAt = Instant(nanoseconds: 0)
     /// What the worker answers, in order: complete requests, and at most one refusal, last.
     var events: [RequestStream.Event] = []
+    /// How many of `events` the last job answered: a job ends after a file's answer, so that a
+    /// connection has at most one open file; the rest go to the next job once it is sent.
+    var eventsAnswered = 0
     /// The responses of the job being answered, until their access log lines are recorded.
     var answers: [ResponseJob.Answer] = []
     var output: [UInt8] = []
     var outputSent = 0
+    /// A file whose bytes follow `output`, sent from the file.
+    var file: FileBody?
     var writeFailed = false
 
     init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits) {
@@ -123,7 +128,7 @@ final class Connection: @unchecked Sendable {
     /// The epoll token: generation in the high half, slot in the low half.
     var token: UInt64 { UInt64(generation) << 32 | UInt64(slot) }
 
-    var hasUnsentOutput: Bool { outputSent < output.count }
+    var hasUnsentOutput: Bool { outputSent < output.count || file != nil }
 
     /// What `sendOutput()` achieved.
     enum SendOutcome {
@@ -133,10 +138,11 @@ final class Connection: @unchecked Sendable {
         case failed
     }
 
-    /// Sends as much of the unsent output as the socket takes now, without waiting.
+    /// Sends as much of the unsent output, then of the file, as the socket takes now, without
+    /// waiting; the file is let go (and closed) once it is sent or fails.
     func sendOutput() -> SendOutcome {
         var progressed = false
-        while hasUnsentOutput {
+        while outputSent < output.count {
             let result = output.withUnsafeBytes { bytes in
                 Result { () throws(Errno) in try socket.write(UnsafeRawBufferPointer(rebasing: bytes[outputSent...])) }
             }
@@ -150,6 +156,16 @@ final class Connection: @unchecked Sendable {
                 return .failed
             }
         }
-        return .done
+        guard let file else { return .done }
+        switch file.send(to: socket) {
+        case .done:
+            self.file = nil
+            return .done
+        case .blocked(let sent):
+            return .blocked(progressed: progressed || sent)
+        case .failed:
+            self.file = nil
+            return .failed
+        }
     }
 }

@@ -115,7 +115,13 @@ extension Reactor {
 
     private func handedBackByWorker(_ connection: Connection) {
         precondition(connection.state == .inWorker, "only a connection a worker holds is handed back")
-        connection.events.removeAll(keepingCapacity: true)
+        // What the job answered; the rest (after a file's answer) goes to the next job.
+        if connection.eventsAnswered >= connection.events.count {
+            connection.events.removeAll(keepingCapacity: true)
+        } else {
+            connection.events.removeFirst(connection.eventsAnswered)
+        }
+        connection.eventsAnswered = 0
         // The reactor owns it again, and writes what the worker could not.
         connection.enter(.writing, counting: &gauges)
         if connection.writeFailed {
@@ -176,6 +182,11 @@ extension Reactor {
         // an idle connection holds none (workers borrow theirs from `OutputBuffers`).
         connection.output = []
         connection.outputSent = 0
+        // Requests a job left for after a file: answered before anything else is decided.
+        if !connection.events.isEmpty {
+            handOff(connection)
+            return
+        }
         if closesAfterResponses(connection) {
             closeGracefully(connection)
         } else {

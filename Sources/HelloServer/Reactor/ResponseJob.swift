@@ -46,15 +46,22 @@ enum ResponseJob {
                 let directive = ConnectionDirective.forResponse(to: head, serverKeepsOpen: !closes)
                 decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
                 if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
-                answered(connection, context, event: index, status: decision.response.status.code,
-                         bodyBytes: decision.omitBody ? 0 : decision.response.body.count)
+                answered(connection, context, event: index, status: decision.response.status.code, bodyBytes: decision.bodyBytes)
+                connection.eventsAnswered = index + 1
+                connection.file = decision.file
                 // A route that closes the connection is the last answer, whatever follows it.
-                if closes { break answering }
+                if closes {
+                    connection.eventsAnswered = connection.events.count
+                    break answering
+                }
+                // A file's bytes follow its head from the file: the rest waits for the next job.
+                if connection.file != nil { break answering }
             case .refusal(let error, _):
                 let response = PreparedResponse(error: error)
                 response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
                 connection.output.append(contentsOf: response.body)
                 answered(connection, context, event: index, status: response.status.code, bodyBytes: response.body.count)
+                connection.eventsAnswered = index + 1
             }
         }
         logAnswers(connection, context)
