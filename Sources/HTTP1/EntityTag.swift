@@ -11,10 +11,12 @@ public struct EntityTag: Sendable, Equatable {
         self.isWeak = isWeak
     }
 
-    /// A file's strong tag, as nginx makes it: its modification time and size in lowercase hex,
-    /// `"MTIME-SIZE"`, so it changes whenever either does.
-    public static func forFile(size: Int, modifiedAt seconds: Int) -> EntityTag {
-        EntityTag(opaque: String(seconds, radix: 16) + "-" + String(size, radix: 16))
+    /// A file's strong tag: its modification time and size in lowercase hex, `"MTIME-SIZE"` as
+    /// nginx makes it, with the mtime's nanoseconds after a dot when there are any
+    /// (`"MTIME.NSEC-SIZE"`), so that two versions written within one second differ too.
+    public static func forFile(size: Int, modifiedAt seconds: Int, nanoseconds: Int = 0) -> EntityTag {
+        let time = String(seconds, radix: 16) + (nanoseconds == 0 ? "" : "." + String(nanoseconds, radix: 16))
+        return EntityTag(opaque: time + "-" + String(size, radix: 16))
     }
 
     /// The field value: `"opaque"` or `W/"opaque"`.

@@ -32,10 +32,10 @@ public struct FileValidators: Sendable, Equatable {
     public let lastModified: Int
     public let entityTag: EntityTag
 
-    public init(size: Int, lastModified: Int) {
+    public init(size: Int, lastModified: Int, modifiedNanoseconds: Int = 0) {
         self.size = size
         self.lastModified = lastModified
-        entityTag = .forFile(size: size, modifiedAt: lastModified)
+        entityTag = .forFile(size: size, modifiedAt: lastModified, nanoseconds: modifiedNanoseconds)
     }
 
     /// What a GET (or, with `isHead`, a HEAD) of the file is answered with, given its
@@ -66,11 +66,13 @@ public struct FileValidators: Sendable, Equatable {
         }
     }
 
-    /// If-Range (RFC 9110 §13.1.5): an entity-tag matches by strong comparison, a date only
-    /// when it is exactly Last-Modified; anything else does not match.
+    /// If-Range (RFC 9110 §13.1.5): an entity-tag matches by strong comparison; a date only when
+    /// it is exactly Last-Modified and that is a strong validator, a second or more before now
+    /// (§8.8.2.2: a file changed within the current second may change again within it);
+    /// anything else does not match.
     private func ifRangeMatches(_ value: String, now: Int) -> Bool {
         if let tag = EntityTag(parsing: value) { return tag.matchesStrongly(entityTag) }
-        return HTTPDate.parse(value, now: now) == lastModified
+        return HTTPDate.parse(value, now: now) == lastModified && lastModified < now
     }
 
     /// `Content-Range` of a 206 for `range`: `bytes FIRST-LAST/SIZE`.

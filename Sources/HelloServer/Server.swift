@@ -1,3 +1,4 @@
+import Glibc
 import LinuxIO
 import Logging
 
@@ -31,6 +32,9 @@ public enum Servers {
     /// started until `run()`.
     public static func make(_ configuration: Configuration, logger: Logger, accessLog: AccessLog? = nil) throws(ServerError) -> any Server {
         var configuration = configuration
+        // sendfile(2) has no MSG_NOSIGNAL: a client gone mid-file must be EPIPE, never SIGPIPE,
+        // in the command and in a process that runs a server in-process alike.
+        Signals.ignore(SIGPIPE)
         fitOpenFileLimit(&configuration, logger: logger)
         let address = try resolve(configuration)
         let statusPages = configuration.status == .on || (configuration.status == .auto && address.isLoopback)

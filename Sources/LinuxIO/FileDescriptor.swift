@@ -33,9 +33,10 @@ public struct FileDescriptor: ~Copyable, Sendable {
     }
 
     /// Opens `path` read-only (O_CLOEXEC, and O_NOFOLLOW when asked); throws the open(2) errno
-    /// (ENOENT, EACCES, ELOOP for a symlink with `noFollow`).
+    /// (ENOENT, EACCES, ELOOP for a symlink with `noFollow`). O_NONBLOCK, so that opening a FIFO
+    /// never waits for a writer (it has no effect on a regular file's reads).
     public static func openReadOnly(_ path: String, noFollow: Bool = false) throws(Errno) -> FileDescriptor {
-        let flags = O_RDONLY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0)
+        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0)
         let fd = try retryingInterrupts("open") { Glibc.open(path, flags) }
         return FileDescriptor(owning: fd)
     }
@@ -48,13 +49,13 @@ public struct FileDescriptor: ~Copyable, Sendable {
         return Int(info.st_size)
     }
 
-    /// fstat(2) of a regular file: its size and modification time (whole seconds since the
-    /// epoch); `nil` when it is not a regular file.
-    public func regularFileStatus() throws(Errno) -> (size: Int, modified: Int)? {
+    /// fstat(2) of a regular file: its size and modification time (seconds since the epoch,
+    /// and the nanoseconds within that second); `nil` when it is not a regular file.
+    public func regularFileStatus() throws(Errno) -> (size: Int, modified: Int, nanoseconds: Int)? {
         var info = stat()
         _ = try retryingInterrupts("fstat") { fstat(rawValue, &info) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return (Int(info.st_size), Int(info.st_mtim.tv_sec))
+        return (Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
     }
 
     /// Reads the whole of a regular file of `size` bytes; stops early if it shrank.

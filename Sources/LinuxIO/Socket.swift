@@ -126,7 +126,8 @@ public struct Socket: ~Copyable, Sendable {
 
     /// sendfile(2) of up to `count` bytes of `file` from `offset`, which it advances by what was
     /// sent; `.endOfFile` when the file has no byte at `offset` (it shrank). A socket with a send
-    /// timeout or a non-blocking one gives `.wouldBlock` when it takes nothing.
+    /// timeout or a non-blocking one gives `.wouldBlock` when it takes nothing. It has no
+    /// MSG_NOSIGNAL: the process must ignore SIGPIPE (every server does, `Servers.make`).
     public func sendFile(_ file: borrowing FileDescriptor, offset: inout Int, count: Int) throws(Errno) -> IOResult {
         guard count > 0 else { return .bytes(0) }
         var position = Int64(offset)

@@ -28,6 +28,15 @@ struct FileConditionsTests {
         #expect(FileValidators(size: 1000, lastModified: 1_795_000_001).entityTag != Self.file.entityTag)
     }
 
+    @Test("two versions written within one second differ by the nanoseconds in their ETag")
+    func entityTagNanoseconds() {
+        let first = FileValidators(size: 4, lastModified: 100, modifiedNanoseconds: 200_000_000)
+        let second = FileValidators(size: 4, lastModified: 100, modifiedNanoseconds: 700_000_000)
+        #expect(first.entityTag != second.entityTag)
+        #expect(first.entityTag.fieldValue == "\"64.bebc200-4\"")
+        #expect(FileValidators(size: 4, lastModified: 100).entityTag.fieldValue == "\"64-4\"", "nginx's form without nanoseconds")
+    }
+
     @Test("strong comparison needs two strong tags; weak comparison only the opaque tags (§8.8.3.2)")
     func comparisons() {
         let strong = EntityTag(opaque: "1"), weak = EntityTag(opaque: "1", isWeak: true), other = EntityTag(opaque: "2")
@@ -160,6 +169,14 @@ struct FileConditionsTests {
     func ifRangeMatches() {
         #expect(answer(range: "bytes=0-9", ifRange: Self.file.entityTag.fieldValue) == .part(0...9))
         #expect(answer(range: "bytes=0-9", ifRange: Self.lastModified) == .part(0...9))
+    }
+
+    @Test("If-Range with the Last-Modified date of a file changed in the current second is weak: the whole file (§8.8.2.2)")
+    func ifRangeDateOfThisSecond() {
+        let fresh = FileValidators(size: 1000, lastModified: Self.now)
+        let fields = ConditionalFields(range: "bytes=0-9", ifRange: HTTPDate.format(epochSeconds: Self.now))
+        #expect(fresh.answer(to: fields, isHead: false, now: Self.now) == .whole)
+        #expect(fresh.answer(to: fields, isHead: false, now: Self.now + 1) == .part(0...9), "a second later it is strong")
     }
 
     @Test("If-Range with another ETag, a weak one, another date or junk is the whole file")

@@ -18,6 +18,8 @@ final class DirectoryIndexTests {
         }
         try files.createDirectory(atPath: base.path("outside"), withIntermediateDirectories: true)
         try "<h1>Docs</h1>".write(toFile: root + "/docs/index.html", atomically: true, encoding: .utf8)
+        // An index that is a directory with an index of its own: 404, never a redirect to `dirindex//`.
+        try "nested".write(toFile: root + "/dirindex/index.html/index.html", atomically: true, encoding: .utf8)
         try "secret index".write(toFile: base.path("outside/index.html"), atomically: true, encoding: .utf8)
         // An index that is a link out of the root, and a directory link out of the root.
         try files.createSymbolicLink(atPath: root + "/symlinked/index.html", withDestinationPath: base.path("outside/index.html"))
@@ -56,7 +58,7 @@ final class DirectoryIndexTests {
     @Test("every other directory is 404: no index, an index that is a directory or a link out of the root, a directory link out of the root", arguments: ServerMode.allCases)
     func otherDirectories(mode: ServerMode) throws {
         let server = try server(mode)
-        for path in ["/docs/guide/", "/docs/guide", "/noindex/", "/noindex", "/dirindex/", "/dirindex", "/symlinked/", "/symlinked",
+        for path in ["/docs/guide/", "/docs/guide", "/noindex/", "/noindex", "/dirindex/", "/dirindex//", "/symlinked/", "/symlinked",
                      "/away/", "/away", "/away/index.html"] {
             let response = try server.get(path)
             #expect(response.status == 404, "\(path)")

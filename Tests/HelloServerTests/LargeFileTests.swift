@@ -106,4 +106,17 @@ final class LargeFileTests {
         #expect(received < 64 << 20, "it cannot deliver what is gone")
         #expect(try server.get("/small.txt").status == 200)
     }
+
+    @Test("a server ignores SIGPIPE, since sendfile cannot ask not to raise it: in a process that runs one in-process too")
+    func serversIgnoreSIGPIPE() async {
+        await #expect(processExitsWith: .success) {
+            signal(SIGPIPE, SIG_DFL)
+            let server = try TestServer(.epoll)
+            var current = sigaction()
+            sigaction(SIGPIPE, nil, &current)
+            let ignored = unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+            server.stop()
+            exit(ignored ? 0 : 1)
+        }
+    }
 }

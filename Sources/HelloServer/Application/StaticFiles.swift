@@ -24,19 +24,21 @@ struct StaticFiles: Sendable {
     /// never read here: the decision carries the open file, and the sender sends from it.
     func response(for path: String, to head: RequestHead) -> RouteDecision? {
         // A directory's index, for a path that ends in `/`; never the directory itself.
-        if path.hasSuffix("/") { return response(for: path + "index.html", to: head) }
-        guard let file = open(path) else { return nil }
+        let isIndex = path.hasSuffix("/")
+        let filePath = isIndex ? path + "index.html" : path
+        guard let file = open(filePath) else { return nil }
         guard let status = try? file.regularFileStatus() else {
-            // A directory whose index would be served, named without its slash: send the client there.
-            guard isRegularFile(path + "/index.html") else { return nil }
+            // A directory whose index would be served, named without its slash: send the client
+            // there. (An index that is itself a directory is 404, not a redirect to `dir//`.)
+            guard !isIndex, isRegularFile(path + "/index.html") else { return nil }
             let location = Self.addingSlash(to: head.target)
             return RouteDecision(response: PreparedResponse(
                 status: .movedPermanently, contentType: "text/plain; charset=utf-8",
                 body: Array("301 Moved Permanently: \(location)\n".utf8), extraHeaders: [("Location", location)]))
         }
-        let validators = FileValidators(size: status.size, lastModified: status.modified)
+        let validators = FileValidators(size: status.size, lastModified: status.modified, modifiedNanoseconds: status.nanoseconds)
         let lines = [("Last-Modified", HTTPDate.format(epochSeconds: validators.lastModified)), ("ETag", validators.entityTag.fieldValue)]
-        let contentType = ContentType.forPath(path)
+        let contentType = ContentType.forPath(filePath)
         let isHead = head.method == "HEAD"
         var range = 0..<validators.size
         var answer = PreparedResponse(status: .ok, contentType: contentType, contentLength: validators.size, extraHeaders: lines + [Self.acceptRanges])

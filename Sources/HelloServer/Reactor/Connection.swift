@@ -157,6 +157,11 @@ final class Connection: @unchecked Sendable {
             }
         }
         guard let file else { return .done }
+        // Only the file is left: its head's buffer is not kept for the whole download.
+        if !output.isEmpty {
+            output = []
+            outputSent = 0
+        }
         switch file.send(to: socket) {
         case .done:
             self.file = nil
