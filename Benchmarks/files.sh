@@ -8,7 +8,7 @@
 #   Benchmarks/files.sh            (about a minute; installs curl, wrk and nginx if missing)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-server_dir="$(cd "$here/.." && pwd)"
+server_dir="${SERVER_DIR:-$(cd "$here/.." && pwd)}"
 for tool in curl wrk; do command -v "$tool" > /dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" > /dev/null; }; done
 [ -x /usr/sbin/nginx ] || command -v nginx > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light > /dev/null; }
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"

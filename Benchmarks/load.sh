@@ -7,7 +7,7 @@
 #
 # Writes Benchmarks/results/latest.{md,png,json}. Options by environment: ROUNDS, DURATION
 # (seconds per wrk run), SLEEP_MS, BASE_PORT (default 18081; uses the next 32 ports),
-# SKIP_COUNTING=1 (no perf/callgrind pass), SERVER_DIR (the hello-server checkout to build,
+# SKIP_COUNTING=1 (no perf/callgrind pass), SKIP_FILES=1 (no large-file rows), SERVER_DIR (the hello-server checkout to build,
 # default: this repository), RESULTS_DIR.
 #
 # It installs what is missing (wrk, apache2-utils, nginx, valgrind, linux-perf, matplotlib),
@@ -84,3 +84,10 @@ HELLO_SERVER_BIN="$binary" HELLO_SERVER_REVISION="$revision" LOAD_TMP="$tmp" LOA
     timeout --signal=TERM 2400 python3 "$here/load.py" &
 python_pid=$!
 wait "$python_pid"
+python_pid=""
+
+# Large files against nginx with sendfile on (Benchmarks/files.sh), appended to the results.
+if [ "${SKIP_FILES:-0}" != 1 ]; then
+    results="${RESULTS_DIR:-$here/results}/latest.md"
+    { printf '\n## Large files (Benchmarks/files.sh)\n\n'; bash "$here/files.sh" | grep '^|'; } | tee -a "$results"
+fi

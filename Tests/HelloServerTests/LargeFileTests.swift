@@ -107,6 +107,20 @@ final class LargeFileTests {
         #expect(try server.get("/small.txt").status == 200)
     }
 
+    @Test("resume: a range near the end of a 1 GiB file is sent from its offset, nothing before it", arguments: ["epoll", "pool", "blocking"])
+    func resumeFromAnOffset(mode: String) throws {
+        let server = try start(mode)
+        let first = Self.gibibyte - 824
+        let client = try TestClient(port: server.port, timeout: 10)
+        let started = monotonicSeconds()
+        try client.send("GET /big.bin HTTP/1.1\r\nHost: h\r\nRange: bytes=\(first)-\r\nConnection: close\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 206)
+        #expect(response.header("Content-Range") == "bytes \(first)-\(Self.gibibyte - 1)/\(Self.gibibyte)")
+        #expect(response.body == [UInt8](repeating: 0, count: 824))
+        #expect(monotonicSeconds() - started < 2, "no time spent on the GiB before the range")
+    }
+
     @Test("a server ignores SIGPIPE, since sendfile cannot ask not to raise it: in a process that runs one in-process too")
     func serversIgnoreSIGPIPE() async {
         await #expect(processExitsWith: .success) {
