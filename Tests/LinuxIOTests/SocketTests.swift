@@ -213,6 +213,19 @@ struct SocketTests {
         _ = client
     }
 
+    @Test("accepted sockets inherit TCP_NODELAY from their listener (what Servers.listen relies on)")
+    func noDelayIsInherited() throws {
+        let listener = try makeListener()
+        try listener.setNoDelay()
+        let client = try connectClient(to: listener)
+        let accepted = try acceptConnection(listener)
+        var noDelay: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        #expect(getsockopt(accepted.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, &length) == 0)
+        #expect(noDelay == 1)
+        _ = client
+    }
+
     @Test("setNoDelay sets TCP_NODELAY and setResetOnClose sets SO_LINGER to on, 0 s")
     func options() throws {
         let listener = try makeListener()

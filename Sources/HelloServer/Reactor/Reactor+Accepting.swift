@@ -51,7 +51,6 @@ extension Reactor {
     }
 
     private func register(_ socket: consuming Socket, peer: SocketAddress?) {
-        try? socket.setNoDelay()
         let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
         let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits)
