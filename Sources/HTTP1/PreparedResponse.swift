@@ -11,33 +11,28 @@ public struct PreparedResponse: Sendable, Equatable {
     public let body: [UInt8]
 
     public init(status: HTTPStatus, contentType: String, body: [UInt8], extraHeaders: [(name: String, value: String)] = []) {
-        self.status = status
-        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\nServer: hello-server\r\n"
-        text += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
-        for header in extraHeaders { text += "\(header.name): \(header.value)\r\n" }
-        head = Array(text.utf8)
-        self.body = body
+        self.init(status: status, lines: [("Content-Type", contentType), ("Content-Length", String(body.count))] + extraHeaders, body: body)
     }
 
     /// A head for a body of `contentLength` bytes that is sent from elsewhere (a file, with
     /// sendfile); `body` is empty.
     public init(status: HTTPStatus, contentType: String, contentLength: Int, extraHeaders: [(name: String, value: String)] = []) {
-        self.status = status
-        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\nServer: hello-server\r\n"
-        text += "Content-Type: \(contentType)\r\nContent-Length: \(contentLength)\r\n"
-        for header in extraHeaders { text += "\(header.name): \(header.value)\r\n" }
-        head = Array(text.utf8)
-        body = []
+        self.init(status: status, lines: [("Content-Type", contentType), ("Content-Length", String(contentLength))] + extraHeaders, body: [])
     }
 
     /// 304 Not Modified (RFC 9110 §15.4.5): no body and no Content-Length (it would have to be
     /// the length of the representation not sent), with the validators in `headers`.
     public init(notModifiedWith headers: [(name: String, value: String)]) {
-        status = .notModified
-        var text = "HTTP/1.1 304 Not Modified\r\nServer: hello-server\r\n"
-        for header in headers { text += "\(header.name): \(header.value)\r\n" }
+        self.init(status: .notModified, lines: headers, body: [])
+    }
+
+    /// The status line, `Server`, then `lines`, each ending in CRLF.
+    private init(status: HTTPStatus, lines: [(name: String, value: String)], body: [UInt8]) {
+        self.status = status
+        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\nServer: hello-server\r\n"
+        for line in lines { text += "\(line.name): \(line.value)\r\n" }
         head = Array(text.utf8)
-        body = []
+        self.body = body
     }
 
     /// A plain-text error response naming what was wrong, e.g. `400 Bad Request: bare CR in request head`.

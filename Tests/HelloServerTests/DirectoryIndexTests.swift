@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HelloServer
 import TestSupport
 import Testing
@@ -24,6 +25,8 @@ final class DirectoryIndexTests {
         // An index that is a link out of the root, and a directory link out of the root.
         try files.createSymbolicLink(atPath: root + "/symlinked/index.html", withDestinationPath: base.path("outside/index.html"))
         try files.createSymbolicLink(atPath: root + "/away", withDestinationPath: base.path("outside"))
+        // A FIFO: opening it for reading would wait for a writer, so it must be opened without waiting.
+        #expect(mkfifo(root + "/pipe", 0o644) == 0)
     }
 
     deinit { base.remove() }
@@ -64,5 +67,23 @@ final class DirectoryIndexTests {
             #expect(response.status == 404, "\(path)")
             #expect(!response.bodyText.contains("secret"), "\(path)")
         }
+    }
+
+    @Test("a FIFO under the root is 404 at once, and the server serves on (opening it never waits)", arguments: ServerMode.allCases)
+    func fifo(mode: ServerMode) throws {
+        let server = try server(mode)
+        // Should a server thread block opening the FIFO after all, a writer releases it, so the
+        // test fails (the GET times out) rather than hangs.
+        let pipe = base.path("www/pipe")
+        defer {
+            let writer = open(pipe, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 { close(writer) }
+        }
+        let started = Date()
+        let client = try server.connect(timeout: 3)
+        try client.send("GET /pipe HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(try client.readResponse().status == 404)
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(try server.get("/docs/").status == 200)
     }
 }

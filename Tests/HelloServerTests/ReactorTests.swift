@@ -288,4 +288,16 @@ struct ReactorTests {
         #expect(Date().timeIntervalSince(started) < 3)
         #expect(try server.get("/").status == 200)
     }
+
+    // A route that answers 400 closes the connection: nothing may follow its response, not even
+    // the refusal of a bad request pipelined behind it (the old reactor wrote that one too).
+    @Test func aClosingAnswerEndsThePipelinedBatch() throws {
+        let server = try TestServer(.epoll)
+        let client = try server.connect()
+        try client.send("GET /%zz HTTP/1.1\r\nHost: h\r\n\r\nGET  / HTTP/1.1\r\nHost: h\r\n\r\n")
+        let all = String(decoding: try client.readToEnd(), as: UTF8.self)
+        #expect(all.hasPrefix("HTTP/1.1 400 "))
+        #expect(all.components(separatedBy: "HTTP/1.1 ").count == 2, "one response, then the close: \(all)")
+        #expect(try server.get("/").status == 200)
+    }
 }

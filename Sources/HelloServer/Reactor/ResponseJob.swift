@@ -47,15 +47,11 @@ enum ResponseJob {
                 decision.response.encodeHead(into: &connection.output, dateLine: date, connection: directive, lines: context.connectionLines)
                 if !decision.omitBody { connection.output.append(contentsOf: decision.response.body) }
                 answered(connection, context, event: index, status: decision.response.status.code, bodyBytes: decision.bodyBytes)
-                connection.eventsAnswered = index + 1
-                connection.file = decision.file
-                // A route that closes the connection is the last answer, whatever follows it.
-                if closes {
-                    connection.eventsAnswered = connection.events.count
-                    break answering
-                }
-                // A file's bytes follow its head from the file: the rest waits for the next job.
-                if connection.file != nil { break answering }
+                // A route that closes the connection is the last answer, whatever follows it; a
+                // file's bytes follow its head from the file, and the rest waits for the next job.
+                connection.eventsAnswered = closes ? connection.events.count : index + 1
+                if let file = decision.file { connection.file = file }
+                if closes || connection.file != nil { break answering }
             case .refusal(let error, _):
                 let response = PreparedResponse(error: error)
                 response.encodeHead(into: &connection.output, dateLine: date, connection: .close, lines: context.connectionLines)
