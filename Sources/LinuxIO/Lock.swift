@@ -7,7 +7,7 @@ import Glibc
 /// cheaper for the woken thread). The Synchronization module's `Mutex` has no condition
 /// variable, hence this type.
 public final class Lock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
     public init() {
@@ -26,6 +26,9 @@ public final class Lock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Inlinable, so that `body` is inlined into its caller instead of called through a
+    /// generic closure on every request.
+    @inlinable
     public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

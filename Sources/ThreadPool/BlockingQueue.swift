@@ -8,13 +8,27 @@ import LinuxIO
 /// empty. The book's channel, with its lock held only to push or take, never while the
 /// taken element is used (listing 21-21's lesson).
 public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
-    // Every field below is guarded by `lock`.
+    /// Everything the lock guards, behind a pointer rather than in stored `var`s: Swift checks
+    /// every access to a class's stored `var` for exclusivity at run time, and the lock already
+    /// makes each access exclusive.
+    private struct State {
+        var ring: [Element?]
+        var head = 0
+        var count = 0
+        var closed = false
+        var sleepers = 0
+
+        mutating func grow() {
+            var larger = [Element?](repeating: nil, count: ring.count * 2)
+            for offset in 0..<count { larger[offset] = ring[(head + offset) % ring.count] }
+            ring = larger
+            head = 0
+        }
+    }
+
     private let lock = Lock()
-    private var ring: [Element?]
-    private var head = 0
-    private var count = 0
-    private var closed = false
-    private var sleepers = 0
+    // Guarded by `lock`.
+    private let state: UnsafeMutablePointer<State>
 
     /// The queue was closed: the element was not queued and is handed back.
     public struct Closed: Error {
@@ -22,17 +36,24 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     public init(initialCapacity: Int = 64) {
-        ring = Array(repeating: nil, count: max(1, initialCapacity))
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(ring: Array(repeating: nil, count: max(1, initialCapacity))))
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// Appends `element`, waking one sleeping taker; throws `Closed` after `close()`.
     public func push(_ element: Element) throws(Closed) {
-        let wake = try lock.withLock { () throws(Closed) -> Bool in
-            if closed { throw Closed(element: element) }
-            if count == ring.count { grow() }
-            ring[(head + count) % ring.count] = element
-            count += 1
-            return sleepers > 0
+        let wake = try lock.withLock { [state] () throws(Closed) -> Bool in
+            if state.pointee.closed { throw Closed(element: element) }
+            if state.pointee.count == state.pointee.ring.count { state.pointee.grow() }
+            let ringCount = state.pointee.ring.count
+            state.pointee.ring[(state.pointee.head + state.pointee.count) % ringCount] = element
+            state.pointee.count += 1
+            return state.pointee.sleepers > 0
         }
         // Signalling outside the lock spares the woken thread an immediate wait for it.
         if wake { lock.signal() }
@@ -41,39 +62,35 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     /// Removes and returns the oldest element, sleeping while the queue is empty; `nil` once
     /// the queue is closed and drained.
     public func take() -> Element? {
-        lock.withLock { () -> Element? in
-            while count == 0 {
-                if closed { return nil }
-                sleepers += 1
+        lock.withLock { [state, lock] () -> Element? in
+            while state.pointee.count == 0 {
+                if state.pointee.closed { return nil }
+                state.pointee.sleepers += 1
                 lock.wait()
-                sleepers -= 1
+                state.pointee.sleepers -= 1
             }
-            let element = ring[head].take()
-            head = (head + 1) % ring.count
-            count -= 1
+            let head = state.pointee.head
+            let element = state.pointee.ring[head].take()
+            state.pointee.head = (head + 1) % state.pointee.ring.count
+            state.pointee.count -= 1
             return element
         }
     }
 
     /// Stops accepting elements and wakes every taker; queued elements can still be taken.
     public func close() {
-        lock.withLock { closed = true }
+        lock.withLock { state.pointee.closed = true }
         lock.broadcast()
     }
 
     /// The element `take()` would return next, left in place; `nil` when empty.
-    public var oldest: Element? { lock.withLock { count > 0 ? ring[head] : nil } }
+    public var oldest: Element? {
+        lock.withLock { state.pointee.count > 0 ? state.pointee.ring[state.pointee.head] : nil }
+    }
 
     /// How many elements wait to be taken.
-    public var depth: Int { lock.withLock { count } }
+    public var depth: Int { lock.withLock { state.pointee.count } }
 
     /// Whether `close()` has been called (for tests: the pool never asks).
-    package var isClosed: Bool { lock.withLock { closed } }
-
-    private func grow() {
-        var larger = [Element?](repeating: nil, count: ring.count * 2)
-        for offset in 0..<count { larger[offset] = ring[(head + offset) % ring.count] }
-        ring = larger
-        head = 0
-    }
+    package var isClosed: Bool { lock.withLock { state.pointee.closed } }
 }

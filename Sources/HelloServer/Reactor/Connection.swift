@@ -70,7 +70,10 @@ final class Connection: @unchecked Sendable {
     var peerClosed = false
 
     /// The requests: bytes in, events out. The reactor feeds it; a worker may only end it.
-    var stream: RequestStream
+    var stream: RequestStream {
+        _read { yield exchange.pointee.stream }
+        _modify { yield &exchange.pointee.stream }
+    }
 
     // The job (reactor fills, worker reads and writes, reactor clears).
     /// What a worker runs for this connection (`ResponseJob.make`), set once at registration.
@@ -78,24 +81,53 @@ final class Connection: @unchecked Sendable {
     /// When the reactor last handed the connection to the pool.
     var handedOffAt = Instant(nanoseconds: 0)
     /// What the worker answers, in order: complete requests, and at most one refusal, last.
-    var events: [RequestStream.Event] = []
+    var events: [RequestStream.Event] {
+        _read { yield exchange.pointee.events }
+        _modify { yield &exchange.pointee.events }
+    }
     /// How many of `events` the last job answered: a job ends after a file's answer, so that a
     /// connection has at most one open file; the rest go to the next job once it is sent.
     var eventsAnswered = 0
     /// The responses of the job being answered, until their access log lines are recorded.
-    var answers: [ResponseJob.Answer] = []
-    var output: [UInt8] = []
+    var answers: [ResponseJob.Answer] {
+        _read { yield exchange.pointee.answers }
+        _modify { yield &exchange.pointee.answers }
+    }
+    var output: [UInt8] {
+        _read { yield exchange.pointee.output }
+        _modify { yield &exchange.pointee.output }
+    }
     var outputSent = 0
     /// A file whose bytes follow `output`, sent from the file.
     var file: FileBody?
     var writeFailed = false
+
+    /// The fields whose every change calls into code the optimizer cannot see through (the
+    /// parser, an array of another module's type), behind a pointer instead of in stored
+    /// `var`s: Swift would check each access to such a `var` for exclusivity at run time
+    /// (`swift_beginAccess`, about 90 instructions), and the ownership rule above already
+    /// makes them exclusive.
+    private struct Exchange {
+        var stream: RequestStream
+        var events: [RequestStream.Event] = []
+        var answers: [ResponseJob.Answer] = []
+        var output: [UInt8] = []
+    }
+
+    private let exchange: UnsafeMutablePointer<Exchange>
 
     init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits) {
         self.socket = socket
         self.peer = peer
         self.slot = slot
         self.generation = generation
-        stream = RequestStream(limits: limits)
+        exchange = .allocate(capacity: 1)
+        exchange.initialize(to: Exchange(stream: RequestStream(limits: limits)))
+    }
+
+    deinit {
+        exchange.deinitialize(count: 1)
+        exchange.deallocate()
     }
 
     /// The one way `state` changes (the transitions in Reactor+Lifecycle.swift call it); it keeps

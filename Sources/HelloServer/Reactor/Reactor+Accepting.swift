@@ -8,7 +8,7 @@ extension Reactor {
     /// How long accepting pauses after EMFILE, ENFILE, ENOBUFS or ENOMEM.
     static let exhaustionPause = Duration.milliseconds(100)
 
-    func acceptConnections() {
+    mutating func acceptConnections() {
         guard let listener else { return }
         for _ in 0..<Self.acceptBatch {
             if table.count >= context.configuration.maxConnections {
@@ -44,13 +44,13 @@ extension Reactor {
     }
 
     /// The backlog is empty again: an exhaustion episode (if any) is over; say so once.
-    private func endExhaustionEpisode() {
+    private mutating func endExhaustionEpisode() {
         guard acceptPauses > 0 else { return }
         context.logger.notice("accept resumed after \(acceptPauses) pause(s) for lack of descriptors or memory")
         acceptPauses = 0
     }
 
-    private func register(_ socket: consuming Socket, peer: SocketAddress?) {
+    private mutating func register(_ socket: consuming Socket, peer: SocketAddress?) {
         let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
         let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits)
@@ -69,7 +69,7 @@ extension Reactor {
     }
 
     /// Starts or stops watching the listener (at the connection limit, or after EMFILE).
-    func watchListener(_ watch: Bool) {
+    mutating func watchListener(_ watch: Bool) {
         guard let listener, watch != listenerWatched else { return }
         do {
             if watch {
@@ -84,7 +84,7 @@ extension Reactor {
     }
 
     /// After a connection closed: accept again if the limit had stopped us.
-    func roomForConnections() {
+    mutating func roomForConnections() {
         if !listenerWatched && resumeAcceptingAt == nil && !stopping && table.count < context.configuration.maxConnections {
             watchListener(true)
         }

@@ -17,7 +17,7 @@ extension Reactor {
 
     /// Reads what the socket holds (edge-triggered: until it would block, or a short read
     /// shows it is empty) and gives it to the request stream; hands off what it completes.
-    func readAndParse(_ connection: Connection) {
+    mutating func readAndParse(_ connection: Connection) {
         connection.pending.readable = false
         connection.pending.mayHaveUnreadData = false
         readAvailable(connection)
@@ -25,7 +25,7 @@ extension Reactor {
         if connection.peerClosed && connection.isReading { close(connection) }
     }
 
-    private func readAvailable(_ connection: Connection) {
+    private mutating func readAvailable(_ connection: Connection) {
         while connection.isReading {
             let result: IOResult
             do {
@@ -56,7 +56,7 @@ extension Reactor {
 
     /// `count` new bytes in `scratch`: answers what they complete, else arms the deadline the
     /// stream's position calls for.
-    private func received(_ connection: Connection, _ count: Int) {
+    private mutating func received(_ connection: Connection, _ count: Int) {
         guard case .reading(let phase) = connection.state else { return }
         connection.stream.receive(scratch.span.extracting(0..<count), into: &connection.events)
         let position = connection.stream.position
@@ -92,7 +92,7 @@ extension Reactor {
     // MARK: To a worker and back
 
     /// Gives the connection, with its events in order, to a worker.
-    private func handOff(_ connection: Connection) {
+    private mutating func handOff(_ connection: Connection) {
         connection.enter(.inWorker, counting: &gauges)
         disarmTimer(connection)
         connection.handedOffAt = .now
@@ -107,13 +107,13 @@ extension Reactor {
     }
 
     /// Takes every connection workers have handed back since the last look.
-    func takeHandedBack() {
+    mutating func takeHandedBack() {
         handBackQueue.takeAll(swappingWith: &handedBack)
         for connection in handedBack { handedBackByWorker(connection) }
         handedBack.removeAll(keepingCapacity: true)
     }
 
-    private func handedBackByWorker(_ connection: Connection) {
+    private mutating func handedBackByWorker(_ connection: Connection) {
         precondition(connection.state == .inWorker, "only a connection a worker holds is handed back")
         // What the job answered; the rest (after a file's answer) goes to the next job.
         if connection.eventsAnswered >= connection.events.count {
@@ -138,7 +138,7 @@ extension Reactor {
     // MARK: Writing
 
     /// Answers a refusal the reactor made itself (no worker needed), then closes.
-    private func answerRefusal(_ connection: Connection, _ error: HTTPError, _ request: RequestStream.RefusedRequest) {
+    private mutating func answerRefusal(_ connection: Connection, _ error: HTTPError, _ request: RequestStream.RefusedRequest) {
         connection.output.removeAll(keepingCapacity: true)
         connection.outputSent = 0
         let response = PreparedResponse(error: error)
@@ -154,7 +154,7 @@ extension Reactor {
 
     /// The client took too long (its deadline, `--header-timeout`, passed while reading): 408
     /// for the request in progress.
-    func clientTimedOut(_ connection: Connection) {
+    mutating func clientTimedOut(_ connection: Connection) {
         if case .refusal(let error, let request)? = connection.stream.expire() {
             answerRefusal(connection, error, request)
         } else {
@@ -163,7 +163,7 @@ extension Reactor {
     }
 
     /// Writes what is left of the responses; re-arms the write deadline on progress.
-    func flush(_ connection: Connection) {
+    mutating func flush(_ connection: Connection) {
         connection.pending.writable = false
         switch connection.sendOutput() {
         case .done:
@@ -177,7 +177,7 @@ extension Reactor {
     }
 
     /// Every response is out: close, or go back to reading.
-    private func responsesWritten(_ connection: Connection) {
+    private mutating func responsesWritten(_ connection: Connection) {
         // Only a response the socket could not take at once leaves a buffer here; drop it, so
         // an idle connection holds none (workers borrow theirs from `OutputBuffers`).
         connection.output = []
@@ -204,7 +204,7 @@ extension Reactor {
     /// Back to reading after the responses: the deadline follows the stream's position (a head
     /// or body begun behind the answered requests is due within --header-timeout of now), and
     /// readiness epoll reported meanwhile is acted on first.
-    private func resumeReading(_ connection: Connection) {
+    private mutating func resumeReading(_ connection: Connection) {
         switch connection.stream.position {
         case .inHead:
             connection.enter(.reading(.head), counting: &gauges)
@@ -229,7 +229,7 @@ extension Reactor {
     /// request short, or bytes are unread), our side is shut down first and its bytes are read
     /// and dropped for a moment, so that closing does not reset the connection and destroy the
     /// response in flight.
-    func closeGracefully(_ connection: Connection) {
+    mutating func closeGracefully(_ connection: Connection) {
         let clientMayStillSend = !connection.peerClosed
             && (connection.stream.hasUnansweredBytes || connection.pending.readable || connection.pending.mayHaveUnreadData)
         guard clientMayStillSend && !stopping else {
@@ -244,7 +244,7 @@ extension Reactor {
     }
 
     /// Reads and drops a closing client's bytes until it closes (or would block).
-    func drainLingering(_ connection: Connection) {
+    mutating func drainLingering(_ connection: Connection) {
         while true {
             let result = scratch.withUnsafeMutableBytes { bytes in
                 Result { () throws(Errno) in try connection.socket.read(into: bytes) }
@@ -260,7 +260,7 @@ extension Reactor {
     }
 
     /// Forgets the connection; its socket closes (and leaves epoll) when the last reference goes.
-    func close(_ connection: Connection) {
+    mutating func close(_ connection: Connection) {
         // A worker's job holds the connection `unowned`: the table's reference must outlive it.
         precondition(connection.state != .inWorker, "a connection is closed only while the reactor owns it")
         guard connection.state != .closed else { return }

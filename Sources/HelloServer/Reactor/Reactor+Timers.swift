@@ -11,16 +11,16 @@ extension Reactor {
     }
 
     /// Arms the connection's one timer (see `Timers`), from now.
-    func arm(_ kind: Timers.Kind, _ connection: Connection) {
+    mutating func arm(_ kind: Timers.Kind, _ connection: Connection) {
         connection.timerStamp = timers.arm(kind, slot: connection.slot, now: .now)
     }
 
     /// Stops whatever timer the connection had (its entries become stale).
-    func disarmTimer(_ connection: Connection) {
+    mutating func disarmTimer(_ connection: Connection) {
         connection.timerStamp = timers.disarm()
     }
 
-    func expireTimers() {
+    mutating func expireTimers() {
         let now = Instant.now
         // Collected first and acted on after: acting may arm new timers in the same queues.
         var due = expired

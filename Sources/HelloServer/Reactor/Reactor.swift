@@ -21,7 +21,11 @@ import ThreadPool
 /// has not; no event for that edge will come again. Events may be spurious (a read that would
 /// block at once) or stale (for a connection since closed: its token's generation no longer
 /// matches), and both are ignored.
-final class Reactor {
+///
+/// A noncopyable struct rather than a class: it has one owner (the thread in `run`), and its
+/// methods reach its state through `inout self`, whose exclusivity Swift proves at compile
+/// time; a class's stored `var`s are checked at run time on every access instead.
+struct Reactor: ~Copyable {
     static let listenerToken = UInt64.max
     static let wakeToken = UInt64.max - 1
     static let shutdownToken = UInt64.max - 2
@@ -47,21 +51,24 @@ final class Reactor {
     var gauges = ConnectionGauges()
 
     init(context: ServerContext, listener: consuming Socket) throws(Errno) {
+        // Everything that can fail comes first: a noncopyable struct cannot be left half made.
+        let handBackQueue = try HandBackQueue()
+        let epoll = try Epoll()
+        try epoll.add(handBackQueue.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
+        try epoll.add(context.shutdownEvent.rawValue, events: .readable, token: Self.shutdownToken)
         self.context = context
-        handBackQueue = try HandBackQueue()
-        epoll = try Epoll()
+        self.handBackQueue = handBackQueue
+        self.epoll = epoll
         self.listener = Listener(listener)
         let configuration = context.configuration
         let headerTimeout = Duration.seconds(configuration.headerTimeout)
         timers = Timers(
             request: headerTimeout, idle: .seconds(configuration.keepAliveTimeout), linger: min(LingeringClose.maxLinger, headerTimeout))
-        try epoll.add(handBackQueue.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
-        try epoll.add(context.shutdownEvent.rawValue, events: .readable, token: Self.shutdownToken)
         watchListener(true)
     }
 
     /// Serves, handing requests to `pool`, until shutdown has begun and every connection is closed.
-    func run(with pool: ThreadPool) {
+    mutating func run(with pool: ThreadPool) {
         self.pool = pool
         while !(stopping && table.count == 0) {
             if context.isShuttingDown && !stopping { beginStopping() }
@@ -76,7 +83,7 @@ final class Reactor {
         }
     }
 
-    private func dispatch(_ token: UInt64, _ ready: EpollEvents) {
+    private mutating func dispatch(_ token: UInt64, _ ready: EpollEvents) {
         switch token {
         case Self.listenerToken:
             acceptConnections()
@@ -90,7 +97,7 @@ final class Reactor {
         }
     }
 
-    private func handle(_ connection: Connection, _ ready: EpollEvents) {
+    private mutating func handle(_ connection: Connection, _ ready: EpollEvents) {
         // The client will send nothing more: answer what it completed, then close.
         if !ready.isDisjoint(with: [.readHangUp, .hangUp]) { connection.peerClosed = true }
         let readable = !ready.isDisjoint(with: [.readable, .readHangUp, .hangUp, .error])
@@ -115,7 +122,7 @@ final class Reactor {
 
     /// Stops accepting, closes every connection that holds no complete request; the others
     /// finish (their last response says `Connection: close`) and close when written.
-    private func beginStopping() {
+    private mutating func beginStopping() {
         stopping = true
         watchListener(false)
         listener = nil

@@ -10,7 +10,7 @@ final class ReactorServer: Server, @unchecked Sendable {
     // `reactor` is used only by the thread inside `run()`; the rest is immutable and Sendable.
     let address: SocketAddress
     private let context: ServerContext
-    private let reactor: Reactor
+    private var reactor: Reactor
 
     var configuration: Configuration { context.configuration }
 
