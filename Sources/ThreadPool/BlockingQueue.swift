@@ -17,6 +17,12 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         var count = 0
         var closed = false
         var sleepers = 0
+        /// Sleepers signalled and not yet awake: each will take an element, so no other
+        /// sleeper is woken for those.
+        var wakesOnTheirWay = 0
+
+        /// Whether a sleeper must be woken: some elements have no taker on its way.
+        var needsAnotherTaker: Bool { count > wakesOnTheirWay && sleepers > wakesOnTheirWay }
 
         mutating func grow() {
             var larger = [Element?](repeating: nil, count: ring.count * 2)
@@ -45,36 +51,55 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         state.deallocate()
     }
 
-    /// Appends `element`, waking one sleeping taker; throws `Closed` after `close()`.
-    public func push(_ element: Element) throws(Closed) {
+    /// Appends `element`, waking a sleeping taker unless one is already on its way for it
+    /// (`wakesTaker: false` leaves that to a later `wakeTaker()`, so that a producer that
+    /// pushes several elements at once pays one wake-up for them); throws `Closed` after `close()`.
+    public func push(_ element: Element, wakesTaker: Bool = true) throws(Closed) {
         let wake = try lock.withLock { [state] () throws(Closed) -> Bool in
             if state.pointee.closed { throw Closed(element: element) }
             if state.pointee.count == state.pointee.ring.count { state.pointee.grow() }
             let ringCount = state.pointee.ring.count
             state.pointee.ring[(state.pointee.head + state.pointee.count) % ringCount] = element
             state.pointee.count += 1
-            return state.pointee.sleepers > 0
+            return wakesTaker && Self.signalling(state)
         }
         // Signalling outside the lock spares the woken thread an immediate wait for it.
         if wake { lock.signal() }
     }
 
+    /// Wakes one sleeping taker if queued elements have none on its way. A woken taker that
+    /// leaves elements behind wakes the next the same way, so the takers needed come one by one.
+    public func wakeTaker() {
+        if lock.withLock({ [state] in Self.signalling(state) }) { lock.signal() }
+    }
+
+    /// Under the lock: whether to signal a sleeper, counted as on its way if so.
+    private static func signalling(_ state: UnsafeMutablePointer<State>) -> Bool {
+        guard state.pointee.needsAnotherTaker else { return false }
+        state.pointee.wakesOnTheirWay += 1
+        return true
+    }
+
     /// Removes and returns the oldest element, sleeping while the queue is empty; `nil` once
     /// the queue is closed and drained.
     public func take() -> Element? {
-        lock.withLock { [state, lock] () -> Element? in
+        let (element, wakeNext) = lock.withLock { [state, lock] () -> (Element?, Bool) in
             while state.pointee.count == 0 {
-                if state.pointee.closed { return nil }
+                if state.pointee.closed { return (nil, false) }
                 state.pointee.sleepers += 1
                 lock.wait()
                 state.pointee.sleepers -= 1
+                // Woken by a signal (or spuriously, when none is on its way).
+                if state.pointee.wakesOnTheirWay > 0 { state.pointee.wakesOnTheirWay -= 1 }
             }
             let head = state.pointee.head
             let element = state.pointee.ring[head].take()
             state.pointee.head = (head + 1) % state.pointee.ring.count
             state.pointee.count -= 1
-            return element
+            return (element, Self.signalling(state))
         }
+        if wakeNext { lock.signal() }
+        return element
     }
 
     /// Stops accepting elements and wakes every taker; queued elements can still be taken.
@@ -90,6 +115,9 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
 
     /// How many elements wait to be taken.
     public var depth: Int { lock.withLock { state.pointee.count } }
+
+    /// How many takers sleep in `take()` (for tests).
+    package var sleepers: Int { lock.withLock { state.pointee.sleepers } }
 
     /// Whether `close()` has been called (for tests: the pool never asks).
     package var isClosed: Bool { lock.withLock { state.pointee.closed } }

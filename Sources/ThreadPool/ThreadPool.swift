@@ -48,13 +48,22 @@ public final class ThreadPool: Sendable {
 
     /// Queues `job` for the next free worker.
     ///
+    /// `wakesWorker: false` queues it without waking a sleeping worker: a caller that queues
+    /// several jobs at once then calls `wakeWorker()` once for all of them (a worker woken for
+    /// them wakes the next while jobs remain).
+    ///
     /// - Throws: `ThreadPoolError.shutDown` once `shutdown()` has begun; the job did not run.
-    public func execute(_ job: @escaping Job) throws(ThreadPoolError) {
+    public func execute(_ job: @escaping Job, wakesWorker: Bool = true) throws(ThreadPoolError) {
         do {
-            try queue.push(QueuedJob(job: job, enqueuedAt: .now))
+            try queue.push(QueuedJob(job: job, enqueuedAt: .now), wakesTaker: wakesWorker)
         } catch {
             throw .shutDown
         }
+    }
+
+    /// Wakes a sleeping worker if queued jobs have none on its way (after `execute(_:wakesWorker: false)`).
+    public func wakeWorker() {
+        queue.wakeTaker()
     }
 
     /// Stops taking jobs, lets every queued job run, and joins every worker; returns when all
@@ -90,6 +99,9 @@ public final class ThreadPool: Sendable {
 
     /// Workers running a job right now.
     public var busyWorkers: Int { stats.busy.load(ordering: .relaxed) }
+
+    /// Workers asleep on the queue (for tests).
+    package var sleepingWorkers: Int { queue.sleepers }
 }
 
 /// The pool's workers, kept after shutdown so that every `shutdown()` call can join them.

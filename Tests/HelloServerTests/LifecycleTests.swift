@@ -51,13 +51,19 @@ struct LifecycleTests {
             try client.send(text)
             try waitUntilReadable(connection.socket.rawValue)
             reactor.readAndParse(connection)
+            reactor.wakeWorkers()  // what the end of a loop iteration does
         }
 
         /// The worker finishes and the reactor takes the connection back (the wake event).
         func handBack() throws {
-            try waitUntilReadable(reactor.handBackQueue.wakeEvent.rawValue)
-            reactor.handBackQueue.wakeEvent.drain()
+            // As the loop does: the reactor sleeps only if nothing is handed back yet, and then
+            // the worker's hand-back wakes it.
+            if reactor.handBackQueue.mayWait() {
+                try waitUntilReadable(reactor.handBackQueue.wakeEvent.rawValue)
+                reactor.handBackQueue.wakeEvent.drain()
+            }
             reactor.takeHandedBack()
+            reactor.wakeWorkers()
         }
 
         func count(_ category: ConnectionCategory) -> Int { reactor.gauges.counts[category.rawValue] }

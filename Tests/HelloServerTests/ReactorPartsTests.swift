@@ -56,19 +56,32 @@ import Testing
         #expect(slot == 1 && generation == 2)
     }
 
-    @Test("workers' hand-backs wake the reactor once per batch, and come out in order")
-    func oneWakePerBatch() throws {
+    /// The hand-back queue's rule (HandBackQueue.swift): a worker writes the eventfd only while
+    /// the reactor may be asleep, once per sleep; an awake reactor takes the queue anyway.
+    @Test("hand-backs come out in order and wake the reactor only when it may sleep, once per sleep")
+    func handBackWakesOnlyASleepingReactor() throws {
         let handBackQueue = try HandBackQueue()
         let connections = try (0..<3).map { try Self.connection($0, 1) }
-        for connection in connections { handBackQueue.handBack(connection) }
-        #expect(handBackQueue.wakeEvent.drain() == 1, "one signal for three hand-backs")
         var taken: [Connection] = []
+
+        handBackQueue.handBack(connections[0])  // the reactor is awake: no write
+        #expect(!handBackQueue.mayWait(), "something is handed back: the reactor must not sleep")
+        #expect(handBackQueue.wakeEvent.drain() == 0)
+        handBackQueue.takeAll(swappingWith: &taken)
+        #expect(taken.map(\.slot) == [0])
+        taken.removeAll()
+
+        #expect(handBackQueue.mayWait())
+        for connection in connections { handBackQueue.handBack(connection) }
+        #expect(handBackQueue.wakeEvent.drain() == 1, "one write for the sleep, not one per hand-back")
         handBackQueue.takeAll(swappingWith: &taken)
         #expect(taken.map(\.slot) == [0, 1, 2])
         var again: [Connection] = []
         handBackQueue.takeAll(swappingWith: &again)
         #expect(again.isEmpty)
-        handBackQueue.handBack(connections[0])
-        #expect(handBackQueue.wakeEvent.drain() == 1, "an empty queue that fills signals again")
+
+        handBackQueue.handBack(connections[1])  // awake again after taking the queue: no write
+        #expect(handBackQueue.wakeEvent.drain() == 0)
+        #expect(!handBackQueue.mayWait())
     }
 }

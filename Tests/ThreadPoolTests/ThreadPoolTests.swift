@@ -59,6 +59,31 @@ struct ThreadPoolTests {
         #expect(names.withLock { $0 } == Set((0..<size).map { "par-\($0)" }))
     }
 
+    /// Jobs queued without a wake-up (the reactor's batch) wait for `wakeWorker()`; that one
+    /// wake-up must still get every job a worker, even when each job holds its worker: the
+    /// woken worker wakes the next while jobs remain. Without that chain only one job would
+    /// start, and the bounded wait would fail.
+    @Test("a batch queued without wake-ups gets every job a worker after one wakeWorker", arguments: [2, 4])
+    func oneWakeUpStartsTheWholeBatch(size: Int) throws {
+        let pool = try ThreadPool(size: size)
+        let started = Counter()
+        let release = Flag()
+        #expect(eventually { pool.sleepingWorkers == size }, "the workers never went to sleep")
+        for _ in 0..<size {
+            try pool.execute({
+                started.increment()
+                _ = eventually { release.isSet }
+            }, wakesWorker: false)
+        }
+        // Nobody was woken: the jobs wait, and every worker still sleeps.
+        usleep(50_000)
+        #expect(started.value == 0 && pool.queuedJobs == size)
+        pool.wakeWorker()
+        #expect(eventually { started.value == size }, "only \(started.value) of \(size) jobs started")
+        release.set()
+        pool.shutdown()
+    }
+
     @Test("busyWorkers and queuedJobs reflect running and waiting jobs")
     func statsReflectState() throws {
         let size = 3

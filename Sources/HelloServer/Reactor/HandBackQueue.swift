@@ -2,11 +2,22 @@ import LinuxIO
 
 /// Connections that workers hand back to the reactor, and the eventfd that wakes it.
 ///
-/// Invariant: a worker signals the eventfd only when it makes the queue non-empty; the reactor
-/// drains the eventfd and then takes the whole queue, so a hand-back is never missed and a busy
-/// pool costs one wake-up per batch, not one per connection.
+/// Invariant: a hand-back is never missed, and the eventfd is written only when the reactor
+/// may be asleep in `epoll_wait` and has not been woken since. The reactor announces its sleep
+/// under the queue's lock, and only when the queue is empty (`mayWait()`); a worker signals the
+/// eventfd only if the reactor announced a sleep and nobody signalled since. An awake reactor
+/// takes the queue before it next sleeps anyway, so a busy server costs no eventfd write
+/// per hand-back, and at most one per sleep.
 final class HandBackQueue: Sendable {
-    private let queue = Locked<[Connection]>([])
+    private struct State {
+        var connections: [Connection] = []
+        /// The reactor said it may sleep, and has not taken the queue since.
+        var reactorMaySleep = false
+        /// The eventfd was written since the reactor last took the queue.
+        var signalled = false
+    }
+
+    private let state = Locked(State())
     let wakeEvent: EventFD
 
     init() throws(Errno) {
@@ -15,16 +26,33 @@ final class HandBackQueue: Sendable {
 
     /// Called by a worker when it is done with `connection`.
     func handBack(_ connection: Connection) {
-        let wasEmpty = queue.withLock { queue in
-            queue.append(connection)
-            return queue.count == 1
+        let wake = state.withLock { state in
+            state.connections.append(connection)
+            guard state.reactorMaySleep && !state.signalled else { return false }
+            state.signalled = true
+            return true
         }
-        if wasEmpty { wakeEvent.signal() }
+        if wake { wakeEvent.signal() }
     }
 
-    /// Called by the reactor: everything handed back so far, in order. `spare` is an empty
-    /// array whose storage the queue takes over, so steady state allocates nothing.
+    /// Called by the reactor just before `epoll_wait`: whether it may sleep (nothing is handed
+    /// back yet); from now until it takes the queue, a hand-back writes the eventfd.
+    func mayWait() -> Bool {
+        state.withLock { state in
+            guard state.connections.isEmpty else { return false }
+            state.reactorMaySleep = true
+            return true
+        }
+    }
+
+    /// Called by the reactor after `epoll_wait`: everything handed back so far, in order.
+    /// `spare` is an empty array whose storage the queue takes over, so steady state allocates
+    /// nothing.
     func takeAll(swappingWith spare: inout [Connection]) {
-        queue.withLock { queue in swap(&queue, &spare) }
+        state.withLock { state in
+            swap(&state.connections, &spare)
+            state.reactorMaySleep = false
+            state.signalled = false
+        }
     }
 }

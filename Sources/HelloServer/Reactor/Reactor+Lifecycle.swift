@@ -98,12 +98,22 @@ extension Reactor {
         connection.handedOffAt = .now
         do {
             guard let pool, let job = connection.job else { throw ThreadPoolError.shutDown }
-            try pool.execute(job)
+            // One wake-up for all the jobs of a loop iteration: `wakeWorkers()` ends each.
+            try pool.execute(job, wakesWorker: false)
+            handedOffSinceWake = true
         } catch {
             // The pool only refuses once it is shut down, after the reactor; no worker has it.
             connection.enter(.writing, counting: &gauges)
             close(connection)
         }
+    }
+
+    /// Wakes a worker for the jobs handed off since the last call, if none is on its way: once
+    /// per loop iteration, so that a batch of requests costs one wake-up, not one each.
+    mutating func wakeWorkers() {
+        guard handedOffSinceWake, let pool else { return }
+        handedOffSinceWake = false
+        pool.wakeWorker()
     }
 
     /// Takes every connection workers have handed back since the last look.

@@ -43,6 +43,8 @@ struct Reactor: ~Copyable {
     var scratch = [UInt8](repeating: 0, count: 64 * 1024)
     var events = EpollEventBuffer(capacity: 256)
     var handedBack: [Connection] = []
+    /// Jobs were queued without waking a worker; `wakeWorkers()` ends the loop iteration.
+    var handedOffSinceWake = false
     var listenerWatched = false
     var resumeAcceptingAt: Instant?
     /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
@@ -72,13 +74,16 @@ struct Reactor: ~Copyable {
         self.pool = pool
         while !(stopping && table.count == 0) {
             if context.isShuttingDown && !stopping { beginStopping() }
-            let count = epoll.wait(into: &events, timeoutMilliseconds: timeoutMilliseconds())
+            // Connections handed back meanwhile are taken at once, without a sleep.
+            let timeout = handBackQueue.mayWait() ? timeoutMilliseconds() : 0
+            let count = epoll.wait(into: &events, timeoutMilliseconds: timeout)
             for index in 0..<count {
                 let (token, ready) = events[index]
                 dispatch(token, ready)
             }
             takeHandedBack()
             expireTimers()
+            wakeWorkers()
             publishStats(events: count)
         }
     }
