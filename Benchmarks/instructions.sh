@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Instructions per operation of the HTTP1 parser and response encoder, counted exactly by
 # callgrind (user space): each operation runs N and 10*N times, and the difference is divided,
-# so process start-up cancels out. Needs valgrind (apt-get install valgrind).
+# so process start-up cancels out. Then, unless PARSER_ONLY=1, the whole server against nginx
+# (worker_processes 1) in the same run: instructions per request under callgrind (keep-alive on
+# 16 connections and on one, and a new connection per request), and syscalls, futex calls and
+# context switches per request under wrk -c128 (perf), by load.sh's counting pass
+# (COUNT_ONLY=1). Needs valgrind (apt-get install valgrind); load.sh installs the rest.
 #
 #   Benchmarks/instructions.sh
 set -euo pipefail
@@ -31,3 +35,7 @@ for operation in parse-wrk parse-browser parse-pipelined16 encode-response; do
     b="$(collected "$operation" "$large")"
     printf '| %s | %s |\n' "$operation" "$(( (b - a) / (large - small) ))"
 done
+
+if [ "${PARSER_ONLY:-0}" != 1 ]; then
+    COUNT_ONLY=1 SKIP_FILES=1 SKIP_NIO=1 bash "$here/load.sh"
+fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The load comparison behind Benchmarks/load.sh (run that; it installs the tools and builds).
 
-hello-server in its three modes and nginx (worker_processes 1 and auto), interleaved round by
-round, under wrk and ab; the book's /sleep scenario; slowloris; idle scale; and counting work
-(instructions per request under callgrind, syscalls per request with perf's tracepoints).
+hello-server in its three modes, nginx (worker_processes 1 and auto) and a SwiftNIO peer
+(Benchmarks/NIOPeer on 1 and 2 event loops, when $NIO_PEER_BIN names it), interleaved round by
+round, under wrk and ab; the book's /sleep scenario (hello-server only); slowloris; idle scale
+(the servers that keep connections alive); and counting work (hello-server and nginx:
+instructions per request under callgrind, syscalls per request with perf's tracepoints).
 Writes results/latest.json, results/latest.md and results/latest.png.
 
 Every process this starts is recorded in $LOAD_PIDFILE (load.sh kills what is left by pid) and
@@ -37,6 +39,8 @@ SLOWLORIS_CONNECTIONS = 1000
 SLOWLORIS_SECONDS = 2 if QUICK else 6
 COUNT_REQUESTS = 5_000 if QUICK else 20_000  # keep-alive requests under callgrind
 BINARY = os.environ["HELLO_SERVER_BIN"]
+NIO_BINARY = os.environ.get("NIO_PEER_BIN") or None  # Benchmarks/NIOPeer's nio-hello; unset: no NIO peer
+NIO_LOOPS = [1, 2]  # event loops of the NIO peers ("NIO 1", "NIO 2")
 WORK = os.environ["LOAD_TMP"]  # a private temporary directory, removed by load.sh
 PIDFILE = os.environ.get("LOAD_PIDFILE", os.path.join(WORK, "pids"))
 OUT = os.environ.get("RESULTS_DIR", os.path.join(HERE, "results"))
@@ -110,22 +114,35 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Server:
-    def __init__(self, name, port, mode=None, nginx_workers=None):
-        self.name, self.port, self.mode, self.nginx_workers = name, port, mode, nginx_workers
+    """One server under test. Its kind follows from the setting given: "hello" (hello-server
+    --mode `mode`), "nginx" (`nginx_workers` worker processes) or "nio" (Benchmarks/NIOPeer's
+    nio-hello on `nio_loops` event loops)."""
+
+    def __init__(self, name, port, mode=None, nginx_workers=None, nio_loops=None):
+        self.name, self.port, self.mode = name, port, mode
+        self.nginx_workers, self.nio_loops = nginx_workers, nio_loops
+        self.kind = "nginx" if nginx_workers is not None else "nio" if nio_loops is not None else "hello"
         self.process = None
 
     @property
     def is_nginx(self):
-        return self.nginx_workers is not None
+        return self.kind == "nginx"
+
+    @property
+    def keeps_alive(self):
+        """False for the book's modes, which close after every response."""
+        return self.kind != "hello" or self.mode == "epoll"
+
+    def command(self):
+        if self.kind == "nginx":
+            conf = write_nginx_conf(self.name, self.port, self.nginx_workers, master=True)
+            return ["nginx", "-p", os.path.dirname(conf), "-c", conf]
+        if self.kind == "nio":
+            return nio_args(self.nio_loops, self.port)
+        return hello_args(self.mode, self.port)
 
     def start(self):
-        if self.is_nginx:
-            conf = write_nginx_conf(self.name, self.port, self.nginx_workers, master=True)
-            self.process = spawn(["nginx", "-p", os.path.dirname(conf), "-c", conf],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        else:
-            self.process = spawn(hello_args(self.mode, self.port),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = spawn(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_serving(self.port)
 
     def stop(self):
@@ -134,7 +151,7 @@ class Server:
             self.process = None
 
     def pids(self):
-        """The server's processes: hello-server's one, or nginx's master and workers."""
+        """The server's processes: hello-server's or nio-hello's one, or nginx's master and workers."""
         pids = [self.process.pid]
         try:
             with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as file:
@@ -170,6 +187,21 @@ class Server:
 def hello_args(mode, port):
     return [BINARY, "--mode", mode, "--port", str(port), "--sleep-ms", str(SLEEP_MS),
             "--keep-alive-timeout", "60", "--max-connections", "15000", "--log-level", "warning"]
+
+
+def nio_args(loops, port):
+    """nio-hello serves the pages prepare_pages() wrote (no idle timeout, no connection limit)."""
+    return [NIO_BINARY, "--loops", str(loops), "--port", str(port), "--www", os.path.join(WORK, "www")]
+
+
+def nio_version():
+    """The swift-nio version the NIO peer was built with, from its Package.resolved."""
+    try:
+        with open(os.path.join(HERE, "NIOPeer", "Package.resolved")) as file:
+            pins = json.load(file)["pins"]
+        return next(pin["state"]["version"] for pin in pins if pin["identity"] == "swift-nio")
+    except (OSError, ValueError, KeyError, StopIteration):
+        return "unknown"
 
 
 def write_nginx_conf(name, port, workers, master):
@@ -565,6 +597,7 @@ def count_instructions(name, command, port):
         results = {}
         for label, args, requests in [
             ("keep-alive", ["-k", "-c", "16", "-n", str(COUNT_REQUESTS)], COUNT_REQUESTS),
+            ("keep-alive, 1 connection", ["-k", "-c", "1", "-n", str(COUNT_REQUESTS // 4)], COUNT_REQUESTS // 4),
             ("new connection", ["-c", "16", "-n", str(COUNT_REQUESTS // 4)], COUNT_REQUESTS // 4),
         ]:
             subprocess.run(["callgrind_control", "-z", str(process.pid)], capture_output=True, timeout=60)
@@ -636,11 +669,34 @@ def machine():
         "wrk": version(["wrk", "-v"]), "ab": version(["ab", "-V"]), "nginx": version(["nginx", "-v"]),
         "swift": version(["swift", "--version"]), "valgrind": version(["valgrind", "--version"]),
         "perf": version(["perf", "--version"]), "hello_server": os.environ.get("HELLO_SERVER_REVISION", "unknown"),
+        "swift_nio": nio_version() if NIO_BINARY else None, "nio_loops": NIO_LOOPS if NIO_BINARY else [],
         "quick": QUICK, "rounds": ROUNDS, "duration_s": DURATION, "sleep_ms": SLEEP_MS,
     }
 
 
+def count_only():
+    """COUNT_ONLY=1 (Benchmarks/instructions.sh): only the counting work, for epoll mode and
+    nginx w1, printed as a table."""
+    prepare_pages()
+    servers = [Server("epoll", BASE_PORT, mode="epoll"), Server("nginx w1", BASE_PORT + 3, nginx_workers=1)]
+    counting = counting_work(servers)
+    names = [server.name for server in servers]
+    print("\n| per request | " + " | ".join(names) + " | ratio |\n|---|" + "---|" * (len(names) + 1))
+    for label in counting["instructions"]["epoll"]:
+        values = [counting["instructions"][name][label]["instructions_per_request"] for name in names]
+        print(f"| user-space instructions, {label} (callgrind, ab) | " + " | ".join(f"{v:,.0f}" for v in values)
+              + f" | {values[0] / values[1]:.2f} |")
+    for key, label in [("syscalls", "keep-alive"), ("syscalls_close", "Connection: close")]:
+        for event, name in [("raw_syscalls:sys_enter", "syscalls"), ("futex", "futex calls"),
+                            ("context-switches", "context switches")]:
+            values = [counting[key][server]["per_request"].get(event, 0) for server in names]
+            print(f"| {name}, {label}, wrk -c128 (perf) | " + " | ".join(f"{v:.2f}" for v in values) + " | – |")
+
+
 def main():
+    if os.environ.get("COUNT_ONLY") == "1":
+        count_only()
+        return
     with open(os.path.join(WORK, "pipeline.lua"), "w") as file:
         file.write(PIPELINE_LUA)
     prepare_pages()
@@ -651,8 +707,11 @@ def main():
         Server("nginx w1", BASE_PORT + 3, nginx_workers=1),
         Server("nginx auto", BASE_PORT + 4, nginx_workers="auto"),
     ]
-    hello = [server for server in servers if not server.is_nginx]
-    keeps_alive = [server for server in servers if server.mode in (None, "epoll")]
+    if NIO_BINARY:
+        servers += [Server(f"NIO {loops}", BASE_PORT + 5 + index, nio_loops=loops)
+                    for index, loops in enumerate(NIO_LOOPS)]
+    hello = [server for server in servers if server.kind == "hello"]  # only they have /sleep
+    keeps_alive = [server for server in servers if server.keeps_alive]
     tests = load_tests()
     data = {"machine": machine(), "tests": [[name, label] for name, label, *_ in tests],
             "servers": [server.name for server in servers], "load": {}, "sleep": {}, "slowloris": {}, "idle": {}}

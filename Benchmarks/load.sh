@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The load comparison: hello-server --mode epoll|pool|blocking against nginx
-# (worker_processes 1 and auto), interleaved round by round, on 127.0.0.1 only.
+# (worker_processes 1 and auto) and SwiftNIO (Benchmarks/NIOPeer on 1 and 2 event loops),
+# interleaved round by round, on 127.0.0.1 only.
 #
 #   Benchmarks/load.sh            full run: 3 rounds (about 15 minutes on 2 cores)
 #   QUICK=1 Benchmarks/load.sh    1 short round (about 2 minutes)
 #
 # Writes Benchmarks/results/latest.{md,png,json}. Options by environment: ROUNDS, DURATION
 # (seconds per wrk run), SLEEP_MS, BASE_PORT (default 18081; uses the next 32 ports),
-# SKIP_COUNTING=1 (no perf/callgrind pass), SKIP_FILES=1 (no large-file rows), SERVER_DIR (the hello-server checkout to build,
+# SKIP_COUNTING=1 (no perf/callgrind pass), SKIP_FILES=1 (no large-file rows), SKIP_NIO=1 (no
+# SwiftNIO peer: nothing of NIO is built), COUNT_ONLY=1 (only the counting pass, epoll mode and
+# nginx w1, printed; Benchmarks/instructions.sh uses it), SERVER_DIR (the hello-server checkout to build,
 # default: this repository), RESULTS_DIR.
 #
 # It installs what is missing (wrk, apache2-utils, nginx, valgrind, linux-perf, matplotlib),
-# builds hello-server in release mode, and stops every process it started, however it ends.
+# builds hello-server and the NIO peer in release mode, and stops every process it started,
+# however it ends.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -42,13 +46,25 @@ install_missing
 export PATH="$PATH:/usr/sbin"
 
 # One Swift build at a time on this machine (other builds take the same lock).
-build=(swift build -c release --product hello-server --package-path "$server_dir")
-if command -v flock >/dev/null; then build=(flock /tmp/swift-build.lock "${build[@]}"); fi
+release_build() {
+    local build=(swift build -c release "$@")
+    if command -v flock >/dev/null; then build=(flock /tmp/swift-build.lock "${build[@]}"); fi
+    "${build[@]}" 2>&1 | tail -1
+}
 echo "building hello-server (release) in $server_dir"
-"${build[@]}" 2>&1 | tail -1
+release_build --product hello-server --package-path "$server_dir"
 binary="$server_dir/.build/release/hello-server"
 [ -x "$binary" ]
 revision="${HELLO_SERVER_REVISION:-$(git -C "$server_dir" describe --always --dirty 2>/dev/null || echo unknown)}"
+
+# The SwiftNIO peer: a package of its own (Benchmarks/NIOPeer), so hello-server never depends on NIO.
+nio_binary=""
+if [ "${SKIP_NIO:-0}" != 1 ]; then
+    echo "building the SwiftNIO peer (release) in $here/NIOPeer"
+    release_build --product nio-hello --package-path "$here/NIOPeer"
+    nio_binary="$here/NIOPeer/.build/release/nio-hello"
+    [ -x "$nio_binary" ]
+fi
 
 # wrk at 1024 connections and the 10,000 idle connections need descriptors.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -80,8 +96,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # A run is bounded: the driver is stopped after 40 minutes whatever happens.
-HELLO_SERVER_BIN="$binary" HELLO_SERVER_REVISION="$revision" LOAD_TMP="$tmp" LOAD_PIDFILE="$pidfile" \
-    timeout --signal=TERM 2400 python3 "$here/load.py" &
+HELLO_SERVER_BIN="$binary" HELLO_SERVER_REVISION="$revision" NIO_PEER_BIN="$nio_binary" \
+    LOAD_TMP="$tmp" LOAD_PIDFILE="$pidfile" timeout --signal=TERM 2400 python3 "$here/load.py" &
 python_pid=$!
 wait "$python_pid"
 python_pid=""

@@ -77,8 +77,8 @@ def markdown(data):
         "",
         "hello-server runs with `--keep-alive-timeout 60 --max-connections 15000` and its default "
         "4 workers; nginx serves the same two pages (`Benchmarks/nginx.conf.template`, access log "
-        "off, keep-alive 60 s). Latencies in ms; wrk's -t1; errors are socket errors plus non-2xx "
-        "(wrk) or failed plus non-2xx (ab); CPU is cores busy during the run (1.00 = one core).",
+        f"off, keep-alive 60 s){nio_peers(m)}. Latencies in ms; wrk's -t1; errors are socket errors "
+        "plus non-2xx (wrk) or failed plus non-2xx (ab); CPU is cores busy during the run (1.00 = one core).",
         "",
         "## Requests per second",
         "",
@@ -115,6 +115,17 @@ def markdown(data):
         lines.append("")
     lines += sleep_section(data) + slowloris_section(data) + idle_section(data) + counting_section(data)
     return "\n".join(lines) + "\n"
+
+
+def nio_peers(machine):
+    """The clause naming the SwiftNIO peers and their event loops, when the run had them."""
+    loops = machine.get("nio_loops") or []
+    if not loops:
+        return ""
+    return (f"; so does SwiftNIO {machine.get('swift_nio') or 'unknown'} (`Benchmarks/NIOPeer`: NIO's "
+            "HTTP/1.1 server pipeline and one handler, the pages in ByteBuffers, no idle timeout) on "
+            + " and ".join(map(str, loops)) + " event loops ("
+            + ", ".join(f"NIO {n}" for n in loops) + ")")
 
 
 def sleep_section(data):
@@ -174,19 +185,22 @@ def counting_section(data):
     lines = ["## Counting work", "",
              "Instructions: user space only, `valgrind --tool=callgrind` on the server process "
              "(perf's hardware counters are not available on this VM), counters zeroed, then "
-             "`ab -k -c 16` (keep-alive) or `ab -c 16` (new connection per request), dumped, minus "
+             "`ab -k -c 16` (keep-alive), `ab -k -c 1` (keep-alive, one connection) or `ab -c 16` "
+             "(new connection per request), dumped, minus "
              "an idle baseline of the same length. nginx runs as one process (`master_process off`, "
              "one worker). Under valgrind the threads of a process run one at a time, so batching "
-             "differs from a real run.", "",
-             "| server | keep-alive: instructions / request | × | new connection: instructions / request | × |",
-             "|---|---|---|---|---|"]
+             "differs from a real run.", ""]
     instructions = counting.get("instructions", {})
     ref = instructions.get(REFERENCE, {})
+    labels = ["keep-alive", "keep-alive, 1 connection", "new connection"]
+    lines += ["| server | " + " | ".join(f"{label}: instructions / request | ×" for label in labels) + " |",
+              "|---|" + "---|---|" * len(labels)]
     for server, result in instructions.items():
-        ka = result.get("keep-alive", {}).get("instructions_per_request")
-        nc = result.get("new connection", {}).get("instructions_per_request")
-        lines.append(f"| {server} | {number(ka)} | {ratio(ka, ref.get('keep-alive', {}).get('instructions_per_request'))} | "
-                     f"{number(nc)} | {ratio(nc, ref.get('new connection', {}).get('instructions_per_request'))} |")
+        cells = []
+        for label in labels:
+            value = result.get(label, {}).get("instructions_per_request")
+            cells += [number(value), ratio(value, ref.get(label, {}).get("instructions_per_request"))]
+        lines.append(f"| {server} | " + " | ".join(cells) + " |")
     for key, title in [("syscalls", "Syscalls per keep-alive request under `wrk -t1 -c128`"),
                        ("syscalls_close", "Syscalls per request under `wrk -t1 -c128 -H 'Connection: close'`")]:
         lines += syscall_table(counting.get(key, {}), title)
@@ -239,7 +253,7 @@ def chart(data, path):
     axes[0].set_xlabel("connections (wrk -t1, keep-alive)")
     axes[0].set_ylabel("requests per second (median, min–max)")
     axes[0].set_title("Keep-alive")
-    axes[0].legend()
+    axes[0].legend(fontsize=8)
     axes[0].grid(alpha=0.3)
 
     close_tests = [test for test, _ in data["tests"] if test.startswith("close") or test == "ab"]
@@ -269,7 +283,8 @@ def chart(data, path):
     axes[2].grid(alpha=0.3, axis="y")
 
     m = data["machine"]
-    figure.suptitle(f"hello-server vs nginx — {m['date']}, {m['cores']} cores, {m['kernel']}"
+    peers = "nginx and SwiftNIO" if m.get("nio_loops") else "nginx"
+    figure.suptitle(f"hello-server vs {peers} — {m['date']}, {m['cores']} cores, {m['kernel']}"
                     f"{' (QUICK run)' if m['quick'] else ''}", fontsize=11)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
