@@ -17,8 +17,9 @@ public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         var count = 0
         var closed = false
         var sleepers = 0
-        /// Sleepers signalled and not yet awake: each will take an element, so no other
-        /// sleeper is woken for those.
+        /// Sleepers signalled and not yet awake, counted as takers on their way so that no other
+        /// sleeper is woken for the same elements. An estimate that errs low only (a spurious
+        /// wake-up lowers it too), which costs at most an extra wake-up, never a missed one.
         var wakesOnTheirWay = 0
 
         /// Whether a sleeper must be woken: some elements have no taker on its way.

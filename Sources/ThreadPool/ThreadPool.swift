@@ -49,8 +49,8 @@ public final class ThreadPool: Sendable {
     /// Queues `job` for the next free worker.
     ///
     /// `wakesWorker: false` queues it without waking a sleeping worker: a caller that queues
-    /// several jobs at once then calls `wakeWorker()` once for all of them (a worker woken for
-    /// them wakes the next while jobs remain).
+    /// several jobs at once must then call `wakeWorker()` once for all of them (a worker woken
+    /// for them wakes the next while jobs remain); until then they may wait.
     ///
     /// - Throws: `ThreadPoolError.shutDown` once `shutdown()` has begun; the job did not run.
     public func execute(_ job: @escaping Job, wakesWorker: Bool = true) throws(ThreadPoolError) {

@@ -4,7 +4,7 @@ import LinuxIO
 import Testing
 
 /// The reactor's bookkeeping on its own (issue 10: unit tests for the reactor's parts): the
-/// connection table's stale tokens and the hand-back queue's one wake-up per batch.
+/// connection table's stale tokens and the hand-back queue's wake-ups (once per sleep).
 @Suite struct ReactorPartsTests {
     /// A connection for `slot`, on a socket of its own (a listener: any descriptor will do).
     private static func connection(_ slot: Int, _ generation: UInt32) throws -> Connection {
@@ -79,6 +79,11 @@ import Testing
         var again: [Connection] = []
         handBackQueue.takeAll(swappingWith: &again)
         #expect(again.isEmpty)
+
+        #expect(handBackQueue.mayWait())  // the next sleep is woken again
+        handBackQueue.handBack(connections[2])
+        #expect(handBackQueue.wakeEvent.drain() == 1, "a later sleep must be woken too")
+        handBackQueue.takeAll(swappingWith: &taken)
 
         handBackQueue.handBack(connections[1])  // awake again after taking the queue: no write
         #expect(handBackQueue.wakeEvent.drain() == 0)

@@ -72,7 +72,8 @@ struct ThreadPoolTests {
         for _ in 0..<size {
             try pool.execute({
                 started.increment()
-                _ = eventually { release.isSet }
+                // Held for far longer than the test waits: only the chain can start the rest.
+                _ = eventually(within: 30) { release.isSet }
             }, wakesWorker: false)
         }
         // Nobody was woken: the jobs wait, and every worker still sleeps.

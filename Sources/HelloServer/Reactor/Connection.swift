@@ -9,7 +9,8 @@ import ThreadPool
 /// running its job (`state == .inWorker`). Ownership moves through the thread pool's queue
 /// and the `HandBackQueue`, both guarded by locks, so every access by the new owner
 /// happens after the old owner's last one; hence `@unchecked Sendable`. While a worker owns
-/// it, the reactor only reads `state` and records readiness in `pending`; the worker touches
+/// it, the reactor only reads `state` and records readiness in `pending` and `peerClosed`
+/// (which the worker never reads); the worker touches
 /// only `stream.end()`, the job's fields and the output. `state` changes only through the
 /// transitions in Reactor+Lifecycle.swift, through `enter(_:counting:)`.
 final class Connection: @unchecked Sendable {
@@ -106,7 +107,8 @@ final class Connection: @unchecked Sendable {
     /// parser, an array of another module's type), behind a pointer instead of in stored
     /// `var`s: Swift would check each access to such a `var` for exclusivity at run time
     /// (`swift_beginAccess`, about 90 instructions), and the ownership rule above already
-    /// makes them exclusive.
+    /// makes them exclusive. Nothing traps an overlapping access to the same field any more:
+    /// two accesses may overlap only on different fields (`stream.receive(_:into: &events)`).
     private struct Exchange {
         var stream: RequestStream
         var events: [RequestStream.Event] = []

@@ -2,12 +2,12 @@ import LinuxIO
 
 /// Connections that workers hand back to the reactor, and the eventfd that wakes it.
 ///
-/// Invariant: a hand-back is never missed, and the eventfd is written only when the reactor
-/// may be asleep in `epoll_wait` and has not been woken since. The reactor announces its sleep
-/// under the queue's lock, and only when the queue is empty (`mayWait()`); a worker signals the
-/// eventfd only if the reactor announced a sleep and nobody signalled since. An awake reactor
-/// takes the queue before it next sleeps anyway, so a busy server costs no eventfd write
-/// per hand-back, and at most one per sleep.
+/// Invariant: a hand-back is never missed, and the eventfd is written at most once per
+/// announced sleep. The reactor announces a sleep under the queue's lock, and only when the
+/// queue is empty (`mayWait()`); until it next takes the queue (`takeAll`), the first hand-back
+/// writes the eventfd (even if the reactor has woken for something else meanwhile: the next
+/// `epoll_wait` then returns at once). A reactor that has not announced a sleep takes the queue
+/// before it next sleeps anyway, so a busy server costs no eventfd write per hand-back.
 final class HandBackQueue: Sendable {
     private struct State {
         var connections: [Connection] = []

@@ -13,7 +13,7 @@ import ThreadPool
 ///
 /// Invariant: every method runs on the reactor thread, and none blocks or throws out of the
 /// loop: sockets are non-blocking and registered once; the only wait is `epoll_wait`, whose
-/// timeout is the nearest deadline.
+/// timeout is the nearest deadline (0 when workers have handed connections back meanwhile).
 ///
 /// The readiness contract, relied on everywhere: registrations are edge-triggered, so an
 /// event means "something changed", not "this much is there". Whoever handles readiness
@@ -53,7 +53,7 @@ struct Reactor: ~Copyable {
     var gauges = ConnectionGauges()
 
     init(context: ServerContext, listener: consuming Socket) throws(Errno) {
-        // Everything that can fail comes first: a noncopyable struct cannot be left half made.
+        // Everything that can fail comes first, so a failure leaves nothing half registered.
         let handBackQueue = try HandBackQueue()
         let epoll = try Epoll()
         try epoll.add(handBackQueue.wakeEvent.rawValue, events: .readable, token: Self.wakeToken)
