@@ -79,6 +79,7 @@ struct LifecycleTests {
         let rig = try Rig()
         let connection = try rig.accept()
         #expect(connection.state == .reading(.unused) && rig.count(.unused) == 1)
+        #expect(!connection.isParked)
 
         try rig.send("GET / HT", to: connection)
         #expect(connection.state == .reading(.head) && rig.count(.readingRequest) == 1 && rig.count(.unused) == 0)
@@ -88,9 +89,12 @@ struct LifecycleTests {
         try rig.handBack()
         #expect(connection.state == .reading(.idle) && rig.count(.idle) == 1)
         #expect(try rig.client.readResponse(untilClose: false).status == 200)
+        // Idle with nothing buffered: its exchange is parked with the reactor, not held.
+        #expect(connection.isParked && rig.reactor.spareExchanges.count == 1)
 
         try rig.send("GET /", to: connection)
         #expect(connection.state == .reading(.head))
+        #expect(!connection.isParked && rig.reactor.spareExchanges.count == 0)
         #expect(rig.count(.idle) == 0 && rig.count(.readingRequest) == 1)
         #expect(!rig.closesAfterResponses(connection))
     }
@@ -106,6 +110,24 @@ struct LifecycleTests {
         try rig.handBack()
         #expect(try rig.client.readResponse(untilClose: false).status == 405)
         #expect(connection.state == .reading(.idle))
+        #expect(connection.isParked)
+    }
+
+    /// A connection goes idle holding part of its next request (pipelined behind the answered
+    /// one): that is not idle, and its exchange is not parked; once it goes idle empty, it is.
+    @Test("a connection that has bytes of its next request keeps its exchange")
+    func partialNextRequestIsNotParked() throws {
+        let rig = try Rig()
+        let connection = try rig.accept()
+        try rig.send("GET / HTTP/1.1\r\nHost: h\r\n\r\nGET / HT", to: connection)
+        try rig.handBack()
+        #expect(try rig.client.readResponse(untilClose: false).status == 200)
+        #expect(connection.state == .reading(.head) && !connection.isParked)
+        #expect(connection.stream.hasUnansweredBytes)
+        try rig.send("TP/1.1\r\nHost: h\r\n\r\n", to: connection)
+        try rig.handBack()
+        #expect(try rig.client.readResponse(untilClose: false).status == 200)
+        #expect(connection.state == .reading(.idle) && connection.isParked)
     }
 
     @Test("a request that ends the stream closes the connection once it is answered")

@@ -40,6 +40,18 @@ import Testing
         #expect(table.all.count == 1)
     }
 
+    @Test("parked exchanges are reused, and at most `limit` are kept")
+    func spareExchangesAreBounded() {
+        var spares = SpareExchanges(limit: 2, limits: ParserLimits())
+        let taken = (0..<3).map { _ in spares.take() }
+        #expect(spares.count == 0)
+        for exchange in taken { spares.giveBack(exchange) }
+        #expect(spares.count == 2, "the third is freed, not kept")
+        let again = spares.take()
+        #expect(again == taken[1] && spares.count == 1, "the last parked comes back first")
+        spares.giveBack(again)
+    }
+
     @Test("slots are reused before the table grows")
     func slotReuse() throws {
         var table = ConnectionTable()

@@ -12,7 +12,8 @@ import ThreadPool
 /// it, the reactor only reads `state` and records readiness in `pending` and `peerClosed`
 /// (which the worker never reads); the worker touches
 /// only `stream.end()`, the job's fields and the output. `state` changes only through the
-/// transitions in Reactor+Lifecycle.swift, through `enter(_:counting:)`.
+/// transitions in Reactor+Lifecycle.swift, through `enter(_:counting:)`. An idle connection
+/// parks its `Exchange` with the reactor (`parkExchange`) and holds none until its next read.
 final class Connection: @unchecked Sendable {
     /// Where the connection is in its lifecycle (Docs/DESIGN-NOTES.md, The connection):
     /// `reading` → `inWorker` → (`writing` →) `reading` …, ending in `lingering` or `closed`.
@@ -71,9 +72,10 @@ final class Connection: @unchecked Sendable {
     var peerClosed = false
 
     /// The requests: bytes in, events out. The reactor feeds it; a worker may only end it.
+    /// While the exchange is parked it reads as a fresh stream.
     var stream: RequestStream {
-        _read { yield exchange.pointee.stream }
-        _modify { yield &exchange.pointee.stream }
+        _read { yield readable.pointee.stream }
+        _modify { yield &inUse.pointee.stream }
     }
 
     // The job (reactor fills, worker reads and writes, reactor clears).
@@ -83,53 +85,79 @@ final class Connection: @unchecked Sendable {
     var handedOffAt = Instant(nanoseconds: 0)
     /// What the worker answers, in order: complete requests, and at most one refusal, last.
     var events: [RequestStream.Event] {
-        _read { yield exchange.pointee.events }
-        _modify { yield &exchange.pointee.events }
+        _read { yield readable.pointee.events }
+        _modify { yield &inUse.pointee.events }
     }
     /// How many of `events` the last job answered: a job ends after a file's answer, so that a
     /// connection has at most one open file; the rest go to the next job once it is sent.
     var eventsAnswered = 0
     /// The responses of the job being answered, until their access log lines are recorded.
     var answers: [ResponseJob.Answer] {
-        _read { yield exchange.pointee.answers }
-        _modify { yield &exchange.pointee.answers }
+        _read { yield readable.pointee.answers }
+        _modify { yield &inUse.pointee.answers }
     }
     var output: [UInt8] {
-        _read { yield exchange.pointee.output }
-        _modify { yield &exchange.pointee.output }
+        _read { yield readable.pointee.output }
+        _modify { yield &inUse.pointee.output }
     }
     var outputSent = 0
     /// A file whose bytes follow `output`, sent from the file.
     var file: FileBody?
     var writeFailed = false
 
-    /// The fields whose every change calls into code the optimizer cannot see through (the
-    /// parser, an array of another module's type), behind a pointer instead of in stored
-    /// `var`s: Swift would check each access to such a `var` for exclusivity at run time
-    /// (`swift_beginAccess`, about 90 instructions), and the ownership rule above already
-    /// makes them exclusive. Nothing traps an overlapping access to the same field any more:
-    /// two accesses may overlap only on different fields (`stream.receive(_:into: &events)`).
-    private struct Exchange {
-        var stream: RequestStream
-        var events: [RequestStream.Event] = []
-        var answers: [ResponseJob.Answer] = []
-        var output: [UInt8] = []
+    /// The stream, events, answers and output (see `Exchange` for why behind a pointer); `nil`
+    /// while parked: an idle connection gives it back to the reactor's `SpareExchanges`.
+    private var exchange: UnsafeMutablePointer<Exchange>?
+
+    /// What a parked connection's exchange reads as: a fresh one, never changed (a fresh
+    /// stream's position and bytes do not depend on its limits).
+    nonisolated(unsafe) private static let parked: UnsafeMutablePointer<Exchange> = {
+        let fresh = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
+        fresh.initialize(to: Exchange(stream: RequestStream(limits: ParserLimits())))
+        return fresh
+    }()
+
+    /// The exchange, for reading: a parked connection's reads as fresh.
+    private var readable: UnsafeMutablePointer<Exchange> { exchange ?? Self.parked }
+
+    /// The exchange, for a change: only an unparked connection's may change.
+    private var inUse: UnsafeMutablePointer<Exchange> {
+        guard let exchange else { preconditionFailure("a parked connection's exchange was changed") }
+        return exchange
     }
 
-    private let exchange: UnsafeMutablePointer<Exchange>
-
-    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits) {
+    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, exchange: UnsafeMutablePointer<Exchange>) {
         self.socket = socket
         self.peer = peer
         self.slot = slot
         self.generation = generation
-        exchange = .allocate(capacity: 1)
+        self.exchange = exchange
+    }
+
+    convenience init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits) {
+        let exchange = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
         exchange.initialize(to: Exchange(stream: RequestStream(limits: limits)))
+        self.init(socket: socket, peer: peer, slot: slot, generation: generation, exchange: exchange)
     }
 
     deinit {
-        exchange.deinitialize(count: 1)
-        exchange.deallocate()
+        if let exchange { SpareExchanges.free(exchange) }
+    }
+
+    /// Whether the exchange is parked (the connection is idle and holds none).
+    var isParked: Bool { exchange == nil }
+
+    /// An idle connection with nothing in its exchange gives it back to `spares`; called by the
+    /// reactor only, when the connection goes idle.
+    func parkExchange(in spares: inout SpareExchanges) {
+        guard let exchange, exchange.pointee.isFresh else { return }
+        self.exchange = nil
+        spares.giveBack(exchange)
+    }
+
+    /// Takes an exchange again before the connection reads its next request.
+    func unparkExchange(from spares: inout SpareExchanges) {
+        if exchange == nil { exchange = spares.take() }
     }
 
     /// The one way `state` changes (the transitions in Reactor+Lifecycle.swift call it); it keeps

@@ -51,9 +51,8 @@ extension Reactor {
     }
 
     private mutating func register(_ socket: consuming Socket, peer: SocketAddress?) {
-        let limits = context.configuration.parserLimits
         let (slot, generation) = table.reserveSlot()
-        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, limits: limits)
+        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, exchange: spareExchanges.take())
         gauges.move(from: nil, to: connection.category)
         connection.job = ResponseJob.make(for: connection, context: context, handBackQueue: handBackQueue)
         table.insert(connection)

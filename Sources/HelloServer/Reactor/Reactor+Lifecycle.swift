@@ -18,6 +18,7 @@ extension Reactor {
     /// Reads what the socket holds (edge-triggered: until it would block, or a short read
     /// shows it is empty) and gives it to the request stream; hands off what it completes.
     mutating func readAndParse(_ connection: Connection) {
+        connection.unparkExchange(from: &spareExchanges)
         connection.pending.readable = false
         connection.pending.mayHaveUnreadData = false
         readAvailable(connection)
@@ -165,7 +166,8 @@ extension Reactor {
     /// The client took too long (its deadline, `--header-timeout`, passed while reading): 408
     /// for the request in progress.
     mutating func clientTimedOut(_ connection: Connection) {
-        if case .refusal(let error, let request)? = connection.stream.expire() {
+        // A parked connection is between requests: nothing to refuse, and nothing to expire.
+        if !connection.isParked, case .refusal(let error, let request)? = connection.stream.expire() {
             answerRefusal(connection, error, request)
         } else {
             close(connection)
@@ -229,8 +231,11 @@ extension Reactor {
         if pending.readable || pending.mayHaveUnreadData {
             readAndParse(connection)
         }
-        // Still idle after that read: wait for the next request.
-        if connection.state == .reading(.idle) { arm(.idle, connection) }
+        // Still idle after that read: wait for the next request, holding no exchange.
+        if connection.state == .reading(.idle) {
+            arm(.idle, connection)
+            connection.parkExchange(in: &spareExchanges)
+        }
     }
 
     // MARK: Closing

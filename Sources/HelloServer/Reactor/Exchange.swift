@@ -1,0 +1,73 @@
+import HTTP1
+
+/// What a connection exchanges with its worker: the request stream, the events it produced,
+/// the answers for the access log and the response bytes on their way out.
+///
+/// Kept behind a pointer by `Connection`, not in stored `var`s: every change of these calls
+/// into code the optimizer cannot see through (the parser, arrays of another module's type),
+/// so Swift would check each access to such a `var` for exclusivity at run time
+/// (`swift_beginAccess`, about 90 instructions), while the connection's ownership rule already
+/// makes them exclusive. Nothing traps an overlapping access to the same field: two accesses
+/// may overlap only on different fields (`stream.receive(_:into: &events)`).
+///
+/// Invariant: an exchange is *fresh* (as good as a new one) exactly when `isFresh`; only a
+/// fresh exchange is parked in `SpareExchanges`.
+struct Exchange {
+    var stream: RequestStream
+    var events: [RequestStream.Event] = []
+    var answers: [ResponseJob.Answer] = []
+    var output: [UInt8] = []
+
+    /// Nothing in it but the capacity of its buffers: between requests, nothing buffered,
+    /// nothing to answer, nothing to send.
+    var isFresh: Bool {
+        stream.position == .betweenRequests && !stream.hasUnansweredBytes
+            && events.isEmpty && answers.isEmpty && output.isEmpty
+    }
+}
+
+/// The reactor's parked exchanges: an idle connection gives its exchange back here and takes
+/// one again when its next request begins, so that idle connections hold no exchange (about
+/// 400 bytes each) while a busy server allocates none per request.
+///
+/// Invariant: every pointer held is allocated, initialized and fresh, and owned by nothing
+/// else; at most `limit` are held, so the memory kept for idle connections is bounded whatever
+/// their number. Used by the reactor thread only.
+struct SpareExchanges: ~Copyable {
+    private var spares: [UnsafeMutablePointer<Exchange>] = []
+    let limit: Int
+    let limits: ParserLimits
+
+    init(limit: Int, limits: ParserLimits) {
+        self.limit = limit
+        self.limits = limits
+    }
+
+    deinit {
+        for exchange in spares { Self.free(exchange) }
+    }
+
+    /// A fresh exchange: a parked one, or a new one.
+    mutating func take() -> UnsafeMutablePointer<Exchange> {
+        if let spare = spares.popLast() { return spare }
+        let exchange = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
+        exchange.initialize(to: Exchange(stream: RequestStream(limits: limits)))
+        return exchange
+    }
+
+    /// Parks a fresh exchange for the next connection that needs one, or frees it beyond `limit`.
+    mutating func giveBack(_ exchange: UnsafeMutablePointer<Exchange>) {
+        if spares.count < limit {
+            spares.append(exchange)
+        } else {
+            Self.free(exchange)
+        }
+    }
+
+    var count: Int { spares.count }
+
+    static func free(_ exchange: UnsafeMutablePointer<Exchange>) {
+        exchange.deinitialize(count: 1)
+        exchange.deallocate()
+    }
+}
