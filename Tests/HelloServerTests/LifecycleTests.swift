@@ -79,7 +79,7 @@ struct LifecycleTests {
         let rig = try Rig()
         let connection = try rig.accept()
         #expect(connection.state == .reading(.unused) && rig.count(.unused) == 1)
-        #expect(!connection.isParked)
+        #expect(connection.isParked, "nothing read yet: no exchange")
 
         try rig.send("GET / HT", to: connection)
         #expect(connection.state == .reading(.head) && rig.count(.readingRequest) == 1 && rig.count(.unused) == 0)

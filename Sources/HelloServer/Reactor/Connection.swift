@@ -12,8 +12,9 @@ import ThreadPool
 /// it, the reactor only reads `state` and records readiness in `pending` and `peerClosed`
 /// (which the worker never reads); the worker touches
 /// only `stream.end()`, the job's fields and the output. `state` changes only through the
-/// transitions in Reactor+Lifecycle.swift, through `enter(_:counting:)`. An idle connection
-/// parks its `Exchange` with the reactor (`parkExchange`) and holds none until its next read.
+/// transitions in Reactor+Lifecycle.swift, through `enter(_:counting:)`. A new connection holds
+/// no `Exchange` until its first read, and an idle one parks its exchange with the reactor
+/// (`parkExchange`) until its next read.
 final class Connection: @unchecked Sendable {
     /// Where the connection is in its lifecycle (Docs/DESIGN-NOTES.md, The connection):
     /// `reading` → `inWorker` → (`writing` →) `reading` …, ending in `lingering` or `closed`.
@@ -126,7 +127,8 @@ final class Connection: @unchecked Sendable {
         return exchange
     }
 
-    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, exchange: UnsafeMutablePointer<Exchange>) {
+    /// A connection whose exchange is `exchange`, or parked (`nil`) until its first read.
+    init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, exchange: UnsafeMutablePointer<Exchange>?) {
         self.socket = socket
         self.peer = peer
         self.slot = slot

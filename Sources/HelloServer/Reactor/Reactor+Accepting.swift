@@ -52,7 +52,9 @@ extension Reactor {
 
     private mutating func register(_ socket: consuming Socket, peer: SocketAddress?) {
         let (slot, generation) = table.reserveSlot()
-        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, exchange: spareExchanges.take())
+        // No exchange until the first read: a burst of connections that have sent nothing yet
+        // holds none (readAndParse takes one).
+        let connection = Connection(socket: socket, peer: peer, slot: slot, generation: generation, exchange: nil)
         gauges.move(from: nil, to: connection.category)
         connection.job = ResponseJob.make(for: connection, context: context, handBackQueue: handBackQueue)
         table.insert(connection)
