@@ -40,6 +40,9 @@ SLOWLORIS_SECONDS = 2 if QUICK else 6
 COUNT_REQUESTS = 5_000 if QUICK else 20_000  # keep-alive requests under callgrind
 BINARY = os.environ["HELLO_SERVER_BIN"]
 NIO_BINARY = os.environ.get("NIO_PEER_BIN") or None  # Benchmarks/NIOPeer's nio-hello; unset: no NIO peer
+# An earlier hello-server (load.sh's BASELINE_DIR), measured in the same rounds: before and after.
+BASELINE_BINARY = os.environ.get("BASELINE_BIN") or None
+BASELINE_NAME = f"epoll {os.environ.get('BASELINE_REVISION', 'baseline')}"
 NIO_LOOPS = [1, 2]  # event loops of the NIO peers ("NIO 1", "NIO 2")
 WORK = os.environ["LOAD_TMP"]  # a private temporary directory, removed by load.sh
 PIDFILE = os.environ.get("LOAD_PIDFILE", os.path.join(WORK, "pids"))
@@ -118,8 +121,8 @@ class Server:
     --mode `mode`), "nginx" (`nginx_workers` worker processes) or "nio" (Benchmarks/NIOPeer's
     nio-hello on `nio_loops` event loops)."""
 
-    def __init__(self, name, port, mode=None, nginx_workers=None, nio_loops=None):
-        self.name, self.port, self.mode = name, port, mode
+    def __init__(self, name, port, mode=None, nginx_workers=None, nio_loops=None, binary=None):
+        self.name, self.port, self.mode, self.binary = name, port, mode, binary or BINARY
         self.nginx_workers, self.nio_loops = nginx_workers, nio_loops
         self.kind = "nginx" if nginx_workers is not None else "nio" if nio_loops is not None else "hello"
         self.process = None
@@ -139,7 +142,7 @@ class Server:
             return ["nginx", "-p", os.path.dirname(conf), "-c", conf]
         if self.kind == "nio":
             return nio_args(self.nio_loops, self.port)
-        return hello_args(self.mode, self.port)
+        return hello_args(self.mode, self.port, self.binary)
 
     def start(self):
         self.process = spawn(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -184,8 +187,8 @@ class Server:
         return total
 
 
-def hello_args(mode, port):
-    return [BINARY, "--mode", mode, "--port", str(port), "--sleep-ms", str(SLEEP_MS),
+def hello_args(mode, port, binary=None):
+    return [binary or BINARY, "--mode", mode, "--port", str(port), "--sleep-ms", str(SLEEP_MS),
             "--keep-alive-timeout", "60", "--max-connections", "15000", "--log-level", "warning"]
 
 
@@ -618,10 +621,10 @@ def count_instructions(name, command, port):
         stop(process, timeout=30)
 
 
-def stripped_binary():
+def stripped_binary(binary):
     """valgrind 3.19 cannot read the DWARF 5 Swift emits: give it a copy without debug info."""
-    copy = os.path.join(WORK, "hello-server-stripped")
-    shutil.copy(BINARY, copy)
+    copy = os.path.join(WORK, "hello-server-stripped-" + str(abs(hash(binary))))
+    shutil.copy(binary, copy)
     subprocess.run(["strip", "--strip-debug", copy], check=True)
     return copy
 
@@ -638,9 +641,9 @@ def counting_work(servers):
         finally:
             server.stop()
     port = BASE_PORT + 30
-    binary = stripped_binary()
-    command = [binary] + hello_args("epoll", port)[1:]
-    result["instructions"]["epoll"] = count_instructions("epoll", command, port)
+    for server in [server for server in servers if server.kind == "hello" and server.mode == "epoll"]:
+        command = hello_args("epoll", port, stripped_binary(server.binary))
+        result["instructions"][server.name] = count_instructions(server.name, command, port)
     conf = write_nginx_conf("nginx callgrind", port + 1, 1, master=False)
     result["instructions"]["nginx w1"] = count_instructions(
         "nginx w1", ["nginx", "-p", os.path.dirname(conf), "-c", conf], port + 1)
@@ -669,6 +672,7 @@ def machine():
         "wrk": version(["wrk", "-v"]), "ab": version(["ab", "-V"]), "nginx": version(["nginx", "-v"]),
         "swift": version(["swift", "--version"]), "valgrind": version(["valgrind", "--version"]),
         "perf": version(["perf", "--version"]), "hello_server": os.environ.get("HELLO_SERVER_REVISION", "unknown"),
+        "baseline": BASELINE_NAME if BASELINE_BINARY else None,
         "swift_nio": nio_version() if NIO_BINARY else None, "nio_loops": NIO_LOOPS if NIO_BINARY else [],
         "quick": QUICK, "rounds": ROUNDS, "duration_s": DURATION, "sleep_ms": SLEEP_MS,
     }
@@ -678,14 +682,17 @@ def count_only():
     """COUNT_ONLY=1 (Benchmarks/instructions.sh): only the counting work, for epoll mode and
     nginx w1, printed as a table."""
     prepare_pages()
-    servers = [Server("epoll", BASE_PORT, mode="epoll"), Server("nginx w1", BASE_PORT + 3, nginx_workers=1)]
+    servers = [Server("epoll", BASE_PORT, mode="epoll")]
+    if BASELINE_BINARY:
+        servers.append(Server(BASELINE_NAME, BASE_PORT + 7, mode="epoll", binary=BASELINE_BINARY))
+    servers.append(Server("nginx w1", BASE_PORT + 3, nginx_workers=1))
     counting = counting_work(servers)
     names = [server.name for server in servers]
-    print("\n| per request | " + " | ".join(names) + " | ratio |\n|---|" + "---|" * (len(names) + 1))
+    print("\n| per request | " + " | ".join(names) + " | epoll ÷ nginx w1 |\n|---|" + "---|" * (len(names) + 1))
     for label in counting["instructions"]["epoll"]:
         values = [counting["instructions"][name][label]["instructions_per_request"] for name in names]
         print(f"| user-space instructions, {label} (callgrind, ab) | " + " | ".join(f"{v:,.0f}" for v in values)
-              + f" | {values[0] / values[1]:.2f} |")
+              + f" | {values[0] / values[-1]:.2f} |")
     for key, label in [("syscalls", "keep-alive"), ("syscalls_close", "Connection: close")]:
         for event, name in [("raw_syscalls:sys_enter", "syscalls"), ("futex", "futex calls"),
                             ("context-switches", "context switches")]:
@@ -707,6 +714,8 @@ def main():
         Server("nginx w1", BASE_PORT + 3, nginx_workers=1),
         Server("nginx auto", BASE_PORT + 4, nginx_workers="auto"),
     ]
+    if BASELINE_BINARY:
+        servers.insert(1, Server(BASELINE_NAME, BASE_PORT + 7, mode="epoll", binary=BASELINE_BINARY))
     if NIO_BINARY:
         servers += [Server(f"NIO {loops}", BASE_PORT + 5 + index, nio_loops=loops)
                     for index, loops in enumerate(NIO_LOOPS)]
@@ -751,7 +760,9 @@ def main():
                 server.stop()
     if os.environ.get("SKIP_COUNTING") != "1":
         log("counting work: syscalls (perf) and instructions (callgrind)")
-        data["counting"] = counting_work([servers[0], servers[3], servers[4], servers[1], servers[2]])
+        # Keep-alive servers first (epoll, a baseline, nginx), then the book's modes.
+        order = sorted([server for server in servers if server.kind != "nio"], key=lambda server: not server.keeps_alive)
+        data["counting"] = counting_work(order)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "latest.json"), "w") as file:
         json.dump(data, file, indent=1)

@@ -10,7 +10,9 @@
 # (seconds per wrk run), SLEEP_MS, BASE_PORT (default 18081; uses the next 32 ports),
 # SKIP_COUNTING=1 (no perf/callgrind pass), SKIP_FILES=1 (no large-file rows), SKIP_NIO=1 (no
 # SwiftNIO peer: nothing of NIO is built), COUNT_ONLY=1 (only the counting pass, epoll mode and
-# nginx w1, printed; Benchmarks/instructions.sh uses it), SERVER_DIR (the hello-server checkout to build,
+# nginx w1, printed; Benchmarks/instructions.sh uses it), BASELINE_DIR (a checkout of an earlier
+# revision, e.g. from `git worktree add /tmp/base REV`: its epoll mode is measured in the same
+# rounds, as "epoll REV", for before and after), SERVER_DIR (the hello-server checkout to build,
 # default: this repository), RESULTS_DIR.
 #
 # It installs what is missing (wrk, apache2-utils, nginx, valgrind, linux-perf, matplotlib),
@@ -57,6 +59,16 @@ binary="$server_dir/.build/release/hello-server"
 [ -x "$binary" ]
 revision="${HELLO_SERVER_REVISION:-$(git -C "$server_dir" describe --always --dirty 2>/dev/null || echo unknown)}"
 
+baseline_binary=""
+baseline_revision=""
+if [ -n "${BASELINE_DIR:-}" ]; then
+    echo "building the baseline hello-server (release) in $BASELINE_DIR"
+    release_build --product hello-server --package-path "$BASELINE_DIR"
+    baseline_binary="$BASELINE_DIR/.build/release/hello-server"
+    [ -x "$baseline_binary" ]
+    baseline_revision="$(git -C "$BASELINE_DIR" describe --always --dirty 2>/dev/null || echo baseline)"
+fi
+
 # The SwiftNIO peer: a package of its own (Benchmarks/NIOPeer), so hello-server never depends on NIO.
 nio_binary=""
 if [ "${SKIP_NIO:-0}" != 1 ]; then
@@ -97,6 +109,7 @@ trap 'exit 143' TERM
 
 # A run is bounded: the driver is stopped after 40 minutes whatever happens.
 HELLO_SERVER_BIN="$binary" HELLO_SERVER_REVISION="$revision" NIO_PEER_BIN="$nio_binary" \
+    BASELINE_BIN="$baseline_binary" BASELINE_REVISION="$baseline_revision" \
     LOAD_TMP="$tmp" LOAD_PIDFILE="$pidfile" timeout --signal=TERM 2400 python3 "$here/load.py" &
 python_pid=$!
 wait "$python_pid"
