@@ -39,14 +39,22 @@ struct HeadBuilder: Sendable {
         case (1, 1): version = .http1_1
         default: return .unsupportedVersion
         }
-        method = string(bytes, line.lowerBound..<methodEnd)
+        method = Self.method(bytes, line.lowerBound..<methodEnd)
         guard targetRange.allSatisfy({ ASCII.isVisible(bytes[$0]) }),
               let targetPath = Self.path(ofTarget: bytes, targetRange, method: method)
         else { return .invalidTarget }
         target = string(bytes, targetRange)
-        // An absolute-form target without a path (`http://host`) means `/` (RFC 9112 §3.2.2).
-        path = targetPath.isEmpty ? "/" : string(bytes, targetPath)
+        // An absolute-form target without a path (`http://host`) means `/` (RFC 9112 §3.2.2); an
+        // origin-form one without a query is its own path (a copy, not a second decoding).
+        path = targetPath.isEmpty ? "/" : targetPath == targetRange ? target : string(bytes, targetPath)
         return nil
+    }
+
+    /// The method as a string: the usual two without decoding their bytes.
+    private static func method(_ bytes: Span<UInt8>, _ range: Range<Int>) -> String {
+        if equalsExactly(bytes, range, "GET") { return "GET" }
+        if equalsExactly(bytes, range, "HEAD") { return "HEAD" }
+        return bytes.extracting(range).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
     }
 
     /// `HTTP/` DIGIT `.` DIGIT at `start`, as (major, minor); `nil` when not that shape.
@@ -98,7 +106,7 @@ struct HeadBuilder: Sendable {
         while valueStart < valueEnd && ASCII.isWhitespace(bytes[valueStart]) { valueStart += 1 }
         while valueEnd > valueStart && ASCII.isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
         let value = valueStart..<valueEnd
-        guard value.allSatisfy({ ASCII.isFieldValueByte(bytes[$0]) }) else { return .malformedHeaderLine }
+        guard ByteScan.allFieldValueBytes(bytes, value) else { return .malformedHeaderLine }
         return takeField(bytes, name: name, value: value, limits: limits)
     }
 
