@@ -53,19 +53,19 @@ release_build() {
     if command -v flock >/dev/null; then build=(flock /tmp/swift-build.lock "${build[@]}"); fi
     "${build[@]}" 2>&1 | tail -1
 }
-echo "building hello-server (release) in $server_dir"
-release_build --product hello-server --package-path "$server_dir"
-binary="$server_dir/.build/release/hello-server"
-[ -x "$binary" ]
+# Builds hello-server in release mode in the checkout $1; prints the binary's path.
+build_hello_server() {
+    echo "building hello-server (release) in $1" >&2
+    release_build --product hello-server --package-path "$1" >&2
+    [ -x "$1/.build/release/hello-server" ] && echo "$1/.build/release/hello-server"
+}
+binary="$(build_hello_server "$server_dir")"
 revision="${HELLO_SERVER_REVISION:-$(git -C "$server_dir" describe --always --dirty 2>/dev/null || echo unknown)}"
 
 baseline_binary=""
 baseline_revision=""
 if [ -n "${BASELINE_DIR:-}" ]; then
-    echo "building the baseline hello-server (release) in $BASELINE_DIR"
-    release_build --product hello-server --package-path "$BASELINE_DIR"
-    baseline_binary="$BASELINE_DIR/.build/release/hello-server"
-    [ -x "$baseline_binary" ]
+    baseline_binary="$(build_hello_server "$BASELINE_DIR")"
     baseline_revision="$(git -C "$BASELINE_DIR" describe --always --dirty 2>/dev/null || echo baseline)"
 fi
 
