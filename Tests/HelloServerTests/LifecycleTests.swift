@@ -178,6 +178,30 @@ struct LifecycleTests {
         #expect(second.state == .closed && idle.reactor.table.count == 0, "nothing to answer: no 408")
     }
 
+    /// A client pipelines 200 requests in one write, then goes idle: its exchange is parked
+    /// renewed, without room for 200 events, and a closing idle connection gives its exchange
+    /// back rather than to free().
+    @Test("a parked exchange keeps no grown buffers, and a closing idle connection parks its own")
+    func parkedExchangesAreBounded() throws {
+        let rig = try Rig()
+        let connection = try rig.accept()
+        try rig.send(String(repeating: Self.get, count: 200), to: connection)
+        try rig.handBack()
+        for _ in 0..<200 { #expect(try rig.client.readResponse(untilClose: false).status == 200) }
+        #expect(connection.state == .reading(.idle) && connection.isParked)
+        #expect(rig.reactor.spareExchanges.largestEventCapacity <= Exchange.usualCapacity)
+
+        #expect(rig.reactor.spareExchanges.count == 1)
+
+        // The client leaves: the read that finds its end of file takes the exchange, and the
+        // close gives it back.
+        try rig.client.socket.shutdown(.write)
+        try waitUntilReadable(connection.socket.rawValue)
+        rig.reactor.readAndParse(connection)
+        #expect(connection.state == .closed)
+        #expect(rig.reactor.spareExchanges.count == 1, "the closing connection's exchange was freed, not parked")
+    }
+
     @Test("a connection a worker holds cannot be closed: the worker's unowned reference depends on it")
     func noCloseWhileInAWorker() async {
         await #expect(processExitsWith: .failure) {

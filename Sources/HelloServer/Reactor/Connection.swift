@@ -149,10 +149,11 @@ final class Connection: @unchecked Sendable {
     /// Whether the exchange is parked (the connection is idle and holds none).
     var isParked: Bool { exchange == nil }
 
-    /// An idle connection with nothing in its exchange gives it back to `spares`; called by the
-    /// reactor only, when the connection goes idle.
+    /// A connection with nothing in its exchange gives it back to `spares`; called by the
+    /// reactor only, when the connection goes idle, reads nothing, or closes.
     func parkExchange(in spares: inout SpareExchanges) {
-        guard let exchange, exchange.pointee.isFresh else { return }
+        guard let exchange, exchange.pointee.isIdle else { return }
+        exchange.pointee.renew()
         self.exchange = nil
         spares.giveBack(exchange)
     }

@@ -10,29 +10,43 @@ import HTTP1
 /// makes them exclusive. Nothing traps an overlapping access to the same field: two accesses
 /// may overlap only on different fields (`stream.receive(_:into: &events)`).
 ///
-/// Invariant: an exchange is *fresh* (as good as a new one) exactly when `isFresh`; only a
-/// fresh exchange is parked in `SpareExchanges`.
+/// Invariant: only an idle exchange, renewed (`renew()`: as good as a new one, with room for at
+/// most `usualCapacity` events and answers), is parked in `SpareExchanges`.
 struct Exchange {
     var stream: RequestStream
     var events: [RequestStream.Event] = []
     var answers: [ResponseJob.Answer] = []
     var output: [UInt8] = []
 
-    /// Nothing in it but the capacity of its buffers: between requests, nothing buffered,
-    /// nothing to answer, nothing to send.
-    var isFresh: Bool {
+    /// Nothing in it: between requests, nothing buffered, nothing to answer, nothing to send.
+    var isIdle: Bool {
         stream.position == .betweenRequests && !stream.hasUnansweredBytes
             && events.isEmpty && answers.isEmpty && output.isEmpty
     }
+
+    /// Makes an idle exchange fresh: a new stream (so that nothing of the last connection's
+    /// parser state can reach the next one) and no buffer grown past the usual (a client
+    /// that pipelined thousands of requests in one read must not leave a parked exchange
+    /// holding room for thousands of events).
+    mutating func renew() {
+        stream = RequestStream(limits: stream.limits)
+        if events.capacity > Self.usualCapacity { events = [] }
+        if answers.capacity > Self.usualCapacity { answers = [] }
+        if output.capacity > 0 { output = [] }
+    }
+
+    /// Events (or answers) a parked exchange keeps room for: a batch of 16 pipelined requests.
+    static let usualCapacity = 16
 }
 
 /// The reactor's parked exchanges: an idle connection gives its exchange back here and takes
 /// one again when its next request begins, so that idle connections hold no exchange (about
 /// 400 bytes each) while a busy server allocates none per request.
 ///
-/// Invariant: every pointer held is allocated, initialized and fresh, and owned by nothing
-/// else; at most `limit` are held, so the memory kept for idle connections is bounded whatever
-/// their number. Used by the reactor thread only.
+/// Invariant: every pointer held is allocated, initialized and renewed, and owned by nothing
+/// else; at most `limit` are held, each of bounded size, so the memory kept for idle
+/// connections is bounded whatever their number and whatever their clients did. Used by the
+/// reactor thread only.
 struct SpareExchanges: ~Copyable {
     private var spares: [UnsafeMutablePointer<Exchange>] = []
     let limit: Int
@@ -65,6 +79,9 @@ struct SpareExchanges: ~Copyable {
     }
 
     var count: Int { spares.count }
+
+    /// The most room for events any parked exchange keeps (for tests).
+    var largestEventCapacity: Int { spares.map(\.pointee.events.capacity).max() ?? 0 }
 
     static func free(_ exchange: UnsafeMutablePointer<Exchange>) {
         exchange.deinitialize(count: 1)

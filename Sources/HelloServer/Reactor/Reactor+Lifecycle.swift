@@ -24,6 +24,10 @@ extension Reactor {
         readAvailable(connection)
         // Half-closed with nothing complete to answer: nobody is left to answer.
         if connection.peerClosed && connection.isReading { close(connection) }
+        // Nothing came (a spurious event, or a new connection's bytes are still on their way).
+        if connection.state == .reading(.idle) || connection.state == .reading(.unused) {
+            connection.parkExchange(in: &spareExchanges)
+        }
     }
 
     private mutating func readAvailable(_ connection: Connection) {
@@ -280,6 +284,8 @@ extension Reactor {
         precondition(connection.state != .inWorker, "a connection is closed only while the reactor owns it")
         guard connection.state != .closed else { return }
         connection.enter(.closed, counting: &gauges)
+        // An idle one's exchange goes back for the next connection rather than to free().
+        connection.parkExchange(in: &spareExchanges)
         disarmTimer(connection)
         table.remove(connection)
         roomForConnections()
