@@ -35,6 +35,9 @@ public struct Configuration: Sendable {
     public var maxHeaderBytes = 8192
     public var maxBodyBytes = 1_048_576
     public var maxConnections = 10_000
+    /// SO_REUSEPORT on the listener: several processes listen on one port, and the kernel
+    /// spreads new connections across them (scaling across cores with a reactor each).
+    public var reusePort = false
     public var status = StatusSetting.auto
 
     public init() {}

@@ -40,7 +40,7 @@ public enum Servers {
         let statusPages = configuration.status == .on || (configuration.status == .auto && address.isLoopback)
         let context = try ServerContext(configuration: configuration, logger: logger, accessLog: accessLog, statusPages: statusPages)
         let nonBlocking = configuration.mode == .epoll
-        let listener = try listen(on: address, nonBlocking: nonBlocking)
+        let listener = try listen(on: address, nonBlocking: nonBlocking, reusePort: configuration.reusePort)
         switch configuration.mode {
         case .blocking:
             return BlockingServer(context: context, listener: listener)
@@ -81,9 +81,9 @@ public enum Servers {
         }
     }
 
-    static func listen(on address: SocketAddress, nonBlocking: Bool) throws(ServerError) -> Socket {
+    static func listen(on address: SocketAddress, nonBlocking: Bool, reusePort: Bool) throws(ServerError) -> Socket {
         do {
-            let listener = try Socket.listening(on: address, backlog: backlog, nonBlocking: nonBlocking)
+            let listener = try Socket.listening(on: address, backlog: backlog, nonBlocking: nonBlocking, reusePort: reusePort)
             // Set once here: Linux copies TCP_NODELAY to every accepted socket, which saves a
             // setsockopt(2) per connection (LinuxIOTests: "accepted sockets inherit TCP_NODELAY").
             try listener.setNoDelay()

@@ -26,11 +26,17 @@ public struct Socket: ~Copyable, Sendable {
     public var rawValue: Int32 { descriptor.rawValue }
 
     /// socket(2), SO_REUSEADDR, bind(2) and listen(2): a listening socket on `address`.
-    public static func listening(on address: SocketAddress, backlog: Int32, nonBlocking: Bool = false) throws(Errno) -> Socket {
+    /// `reusePort` sets SO_REUSEPORT before binding, so that other sockets that set it (in this
+    /// process or another of the same user) can listen on the same address, and the kernel
+    /// spreads new connections across them.
+    public static func listening(
+        on address: SocketAddress, backlog: Int32, nonBlocking: Bool = false, reusePort: Bool = false
+    ) throws(Errno) -> Socket {
         let type = CLINUX_SOCK_STREAM | CLINUX_SOCK_CLOEXEC | (nonBlocking ? CLINUX_SOCK_NONBLOCK : 0)
         let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, type, 0) }
         let socket = Socket(FileDescriptor(owning: fd))
         try socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt(SO_REUSEADDR)")
+        if reusePort { try socket.setOption(SOL_SOCKET, SO_REUSEPORT, 1, "setsockopt(SO_REUSEPORT)") }
         _ = try retryingInterrupts("bind") { address.withSockAddr { Glibc.bind(fd, $0, $1) } }
         _ = try retryingInterrupts("listen") { Glibc.listen(fd, backlog) }
         return socket

@@ -45,6 +45,9 @@ struct HelloServerCommand: ParsableCommand {
     @Option(help: "Open client connections at most; beyond, new ones wait in the backlog.")
     var maxConnections = 10_000
 
+    @Flag(help: "Share the port with other hello-server processes (SO_REUSEPORT); the kernel spreads new connections across them.")
+    var reusePort = false
+
     @Flag(help: "Detach into the background once listening.")
     var daemon = false
 
@@ -90,6 +93,7 @@ struct HelloServerCommand: ParsableCommand {
         configuration.maxHeaderBytes = maxHeaderBytes
         configuration.maxBodyBytes = maxBodyBytes
         configuration.maxConnections = maxConnections
+        configuration.reusePort = reusePort
         configuration.status = status
         return configuration
     }

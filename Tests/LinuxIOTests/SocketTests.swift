@@ -213,6 +213,16 @@ struct SocketTests {
         _ = client
     }
 
+    @Test("two listeners with reusePort share an address; without it the second bind fails")
+    func reusePortSharesTheAddress() throws {
+        let any = try SocketAddress.resolve(host: "127.0.0.1", port: 0)
+        let first = try Socket.listening(on: any, backlog: 16, reusePort: true)
+        let address = try SocketAddress.resolve(host: "127.0.0.1", port: try first.localAddress().port)
+        let second = try Socket.listening(on: address, backlog: 16, reusePort: true)
+        #expect(try second.localAddress().port == first.localAddress().port)
+        #expect(throws: Errno.self) { _ = try Socket.listening(on: address, backlog: 16) }
+    }
+
     @Test("accepted sockets inherit TCP_NODELAY from their listener (what Servers.listen relies on)")
     func noDelayIsInherited() throws {
         let listener = try makeListener()
