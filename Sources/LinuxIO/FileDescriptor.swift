@@ -72,6 +72,19 @@ public struct FileDescriptor: ~Copyable, Sendable {
         if filled < size { bytes.removeLast(size - filled) }
         return bytes
     }
+
+    /// Reads until end of file, whatever the size says (the files of /proc say 0).
+    public func readToEnd() throws(Errno) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = try retryingInterrupts("read") {
+                chunk.withUnsafeMutableBytes { buffer in Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+    }
 }
 
 /// realpath(3): the absolute path with every symlink, `.` and `..` resolved; `nil` when

@@ -16,4 +16,11 @@ public enum OpenFileLimit {
         }
         return Int(limit.rlim_cur)
     }
+
+    /// The soft limit in force; `nil` when unlimited or unreadable.
+    public static var current: Int? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max /* RLIM_INFINITY */ else { return nil }
+        return Int(limit.rlim_cur)
+    }
 }

@@ -382,4 +382,28 @@ struct StatusTests {
             #expect(busy + idle == 4, "4 workers, busy or idle")
         }
     }
+
+    /// Issue 13, item 6: the standard process metrics, read from /proc when scraped, agree with
+    /// what the kernel says of the server process from outside.
+    @Test("/metrics has process_* metrics that match the process: memory, descriptors, limit, CPU, start")
+    func processMetricsMatchTheProcess() throws {
+        let before = Date().timeIntervalSince1970
+        let server = try ServerProcess.start(["--mode", "epoll"])
+        let metrics = try PrometheusText(parsing: server.get("/metrics").bodyText)
+        let resident = try #require(metrics.value("process_resident_memory_bytes"))
+        let seen = Double(server.residentKiB * 1024)
+        #expect(resident > 1_000_000 && abs(resident - seen) < seen / 2, "\(resident) bytes against \(seen) in /proc/PID/status")
+        let open = try #require(metrics.value("process_open_fds"))
+        #expect(abs(open - Double(server.openDescriptors)) <= 2, "\(open) against \(server.openDescriptors) in /proc/PID/fd")
+        let limits = try String(contentsOfFile: "/proc/\(server.pid)/limits", encoding: .utf8)
+        let soft = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }?.split(separator: " ", omittingEmptySubsequences: true)[3]
+        #expect(metrics.value("process_max_fds") == soft.flatMap { Double($0) }, "limits: \(soft ?? "none")")
+        let cpu = try #require(metrics.value("process_cpu_seconds_total"))
+        #expect(cpu >= 0 && cpu <= server.cpuSeconds + 0.05, "\(cpu) s against \(server.cpuSeconds) s in /proc/PID/stat")
+        let started = try #require(metrics.value("process_start_time_seconds"))
+        // /proc/PID/stat counts in clock ticks (1/100 s) after a boot time in whole seconds.
+        #expect(started >= before - 2 && started <= Date().timeIntervalSince1970 + 1, "started at \(started), test began \(before)")
+        server.signal(SIGTERM)
+        #expect(try server.waitForExit(timeout: 10) == .exited(0))
+    }
 }

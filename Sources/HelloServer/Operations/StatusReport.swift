@@ -5,7 +5,8 @@ import LinuxIO
 /// scoreboard, for this design) and the `/metrics` page (Prometheus text format 0.0.4).
 ///
 /// Invariant: both render the same `ServerStats` snapshot; counters end in `_total`, values
-/// are in base units (seconds, bytes), every metric name starts with `hello_`.
+/// are in base units (seconds, bytes), every metric name starts with `hello_` but the standard
+/// `process_*` ones that every Prometheus client library exports (read from /proc when scraped).
 struct StatusReport {
     let stats: ServerStats
     let configuration: Configuration
@@ -85,6 +86,24 @@ struct StatusReport {
         histogram("job_queue_wait_seconds", "Time a job (one connection's complete requests, handed over together) waited for a worker.",
                   stats.queueWait, into: &out)
         histogram("job_worker_seconds", "Time a worker spent on a job (one connection's complete requests).", stats.workerTime, into: &out)
+        out += processMetrics()
+        return out
+    }
+
+    /// The standard process metrics, named and typed as Prometheus's client libraries export
+    /// them; one the kernel does not give is left out.
+    func processMetrics() -> String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ value: String?) {
+            guard let value else { return }
+            out += "# HELP process_\(name) \(help)\n# TYPE process_\(name) \(type)\nprocess_\(name) \(value)\n"
+        }
+        metric("cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", format(ProcessUsage.cpuSeconds))
+        metric("open_fds", "gauge", "Number of open file descriptors.", ProcessUsage.openDescriptors.map(String.init))
+        metric("max_fds", "gauge", "Maximum number of open file descriptors.", ProcessUsage.maxDescriptors.map(String.init))
+        metric("resident_memory_bytes", "gauge", "Resident memory size in bytes.", ProcessUsage.residentBytes.map(String.init))
+        metric("start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+               ProcessUsage.startTimeSeconds.map(format))
         return out
     }
 

@@ -8,7 +8,8 @@
 ///   contiguous; every sample belongs to the family declared last (`name` for counters and
 ///   gauges; `name_bucket` with an `le` label, `name_sum`, `name_count` for histograms);
 /// - values are floats; no sample (name plus label set) appears twice;
-/// - every name starts with `hello_`, and counters end in `_total`;
+/// - every name starts with `hello_` (or `process_`, the standard process metrics), and
+///   counters end in `_total`;
 /// - a histogram has, per label set, buckets with increasing `le` bounds and non-decreasing
 ///   cumulative counts, ending with `le="+Inf"` equal to `_count`, and a `_sum`.
 ///
@@ -39,7 +40,7 @@ struct PrometheusText {
     /// The families in the order they appear.
     private(set) var families: [Family] = []
 
-    init(parsing text: String, requiredPrefix: String = "hello_") throws(Violation) {
+    init(parsing text: String, allowedPrefixes: [String] = ["hello_", "process_"]) throws(Violation) {
         guard text.hasSuffix("\n") else { throw Violation(line: 0, message: "the exposition does not end with a newline") }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var seenSamples = Set<String>()
@@ -55,7 +56,7 @@ struct PrometheusText {
                 }
                 let name = parts[2]
                 guard Self.isMetricName(name) else { throw fail("bad metric name") }
-                guard name.hasPrefix(requiredPrefix) else { throw fail("name without the \(requiredPrefix) prefix") }
+                guard allowedPrefixes.contains(where: name.hasPrefix) else { throw fail("name without one of the prefixes \(allowedPrefixes)") }
                 if families.last?.name != name {
                     guard !closed.contains(name), !families.contains(where: { $0.name == name }) else {
                         throw fail("family \(name) declared again after other families")
@@ -79,7 +80,7 @@ struct PrometheusText {
                 continue
             }
             guard let sample = Self.parseSample(line) else { throw fail("not a sample line `name{label=\"v\",...} value`") }
-            guard sample.name.hasPrefix(requiredPrefix) else { throw fail("name without the \(requiredPrefix) prefix") }
+            guard allowedPrefixes.contains(where: sample.name.hasPrefix) else { throw fail("name without one of the prefixes \(allowedPrefixes)") }
             guard let family = families.last else { throw fail("sample before any # TYPE") }
             guard let type = family.type else { throw fail("sample of a family without # TYPE") }
             guard family.help != nil else { throw fail("sample of a family without # HELP") }
