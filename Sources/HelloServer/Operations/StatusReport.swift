@@ -49,8 +49,7 @@ struct StatusReport {
     func prometheus() -> String {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
-            out += "# HELP hello_\(name) \(help)\n# TYPE hello_\(name) \(type)\n"
-            for sample in samples { out += "hello_\(name)\(sample.labels) \(sample.value)\n" }
+            family("hello_" + name, type, help, samples, into: &out)
         }
         func single(_ value: Int) -> [(labels: String, value: String)] { [("", String(value))] }
         metric("uptime_seconds", "gauge", "Seconds since the server started.", [("", format(uptime))])
@@ -96,7 +95,7 @@ struct StatusReport {
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: String?) {
             guard let value else { return }
-            out += "# HELP process_\(name) \(help)\n# TYPE process_\(name) \(type)\nprocess_\(name) \(value)\n"
+            family("process_" + name, type, help, [("", value)], into: &out)
         }
         metric("cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", format(ProcessUsage.cpuSeconds))
         metric("open_fds", "gauge", "Number of open file descriptors.", ProcessUsage.openDescriptors.map(String.init))
@@ -105,6 +104,12 @@ struct StatusReport {
         metric("start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
                ProcessUsage.startTimeSeconds.map(format))
         return out
+    }
+
+    /// One metric family: its HELP and TYPE lines, then its samples.
+    private func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)], into out: inout String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for sample in samples { out += "\(name)\(sample.labels) \(sample.value)\n" }
     }
 
     private func histogram(_ name: String, _ help: String, _ histogram: DurationHistogram, into out: inout String) {

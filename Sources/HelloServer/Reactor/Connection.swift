@@ -112,11 +112,7 @@ final class Connection: @unchecked Sendable {
 
     /// What a parked connection's exchange reads as: a fresh one, never changed (a fresh
     /// stream's position and bytes do not depend on its limits).
-    nonisolated(unsafe) private static let parked: UnsafeMutablePointer<Exchange> = {
-        let fresh = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
-        fresh.initialize(to: Exchange(stream: RequestStream(limits: ParserLimits())))
-        return fresh
-    }()
+    nonisolated(unsafe) private static let parked = Exchange.allocate(limits: ParserLimits())
 
     /// The exchange, for reading: a parked connection's reads as fresh.
     private var readable: UnsafeMutablePointer<Exchange> { exchange ?? Self.parked }
@@ -137,13 +133,11 @@ final class Connection: @unchecked Sendable {
     }
 
     convenience init(socket: consuming Socket, peer: SocketAddress?, slot: Int, generation: UInt32, limits: ParserLimits) {
-        let exchange = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
-        exchange.initialize(to: Exchange(stream: RequestStream(limits: limits)))
-        self.init(socket: socket, peer: peer, slot: slot, generation: generation, exchange: exchange)
+        self.init(socket: socket, peer: peer, slot: slot, generation: generation, exchange: Exchange.allocate(limits: limits))
     }
 
     deinit {
-        if let exchange { SpareExchanges.free(exchange) }
+        if let exchange { Exchange.free(exchange) }
     }
 
     /// Whether the exchange is parked (the connection is idle and holds none).

@@ -37,6 +37,19 @@ struct Exchange {
 
     /// Events (or answers) a parked exchange keeps room for: a batch of 16 pipelined requests.
     static let usualCapacity = 16
+
+    /// A new exchange on the heap, where `Connection` and `SpareExchanges` keep it.
+    static func allocate(limits: ParserLimits) -> UnsafeMutablePointer<Exchange> {
+        let exchange = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
+        exchange.initialize(to: Exchange(stream: RequestStream(limits: limits)))
+        return exchange
+    }
+
+    /// Deinitializes and frees what `allocate` made.
+    static func free(_ exchange: UnsafeMutablePointer<Exchange>) {
+        exchange.deinitialize(count: 1)
+        exchange.deallocate()
+    }
 }
 
 /// The reactor's parked exchanges: an idle connection gives its exchange back here and takes
@@ -58,15 +71,12 @@ struct SpareExchanges: ~Copyable {
     }
 
     deinit {
-        for exchange in spares { Self.free(exchange) }
+        for exchange in spares { Exchange.free(exchange) }
     }
 
     /// A fresh exchange: a parked one, or a new one.
     mutating func take() -> UnsafeMutablePointer<Exchange> {
-        if let spare = spares.popLast() { return spare }
-        let exchange = UnsafeMutablePointer<Exchange>.allocate(capacity: 1)
-        exchange.initialize(to: Exchange(stream: RequestStream(limits: limits)))
-        return exchange
+        spares.popLast() ?? Exchange.allocate(limits: limits)
     }
 
     /// Parks a fresh exchange for the next connection that needs one, or frees it beyond `limit`.
@@ -74,7 +84,7 @@ struct SpareExchanges: ~Copyable {
         if spares.count < limit {
             spares.append(exchange)
         } else {
-            Self.free(exchange)
+            Exchange.free(exchange)
         }
     }
 
@@ -82,9 +92,4 @@ struct SpareExchanges: ~Copyable {
 
     /// The most room for events any parked exchange keeps (for tests).
     var largestEventCapacity: Int { spares.map(\.pointee.events.capacity).max() ?? 0 }
-
-    static func free(_ exchange: UnsafeMutablePointer<Exchange>) {
-        exchange.deinitialize(count: 1)
-        exchange.deallocate()
-    }
 }
