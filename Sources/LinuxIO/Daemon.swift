@@ -81,15 +81,10 @@ public enum Daemon {
     /// close would wait with it. Inherited descriptors are exactly those without FD_CLOEXEC;
     /// everything this program opens (listener, logs, the readiness pipe) has it.
     private static func closeInheritedDescriptors() {
-        guard let directory = opendir("/proc/self/fd") else { return }
-        var inherited: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let fd = Int32(name), fd > STDERR_FILENO, fd != dirfd(directory) else { continue }
+        let inherited = (OpenDescriptors.list() ?? []).filter { fd in
             let flags = fcntl(fd, F_GETFD)
-            if flags >= 0 && flags & FD_CLOEXEC == 0 { inherited.append(fd) }
+            return fd > STDERR_FILENO && flags >= 0 && flags & FD_CLOEXEC == 0
         }
-        closedir(directory)
         for fd in inherited { close(fd) }
     }
 

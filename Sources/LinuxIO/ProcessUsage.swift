@@ -12,17 +12,8 @@ public enum ProcessUsage {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// Open descriptors: the entries of /proc/self/fd, less the one that reading it opens.
-    public static var openDescriptors: Int? {
-        guard let directory = opendir("/proc/self/fd") else { return nil }
-        defer { closedir(directory) }
-        var count = 0
-        while let entry = readdir(directory) {
-            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { name in name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0)) }
-            if !isDot { count += 1 }
-        }
-        return count - 1
-    }
+    /// Open descriptors: the entries of /proc/self/fd.
+    public static var openDescriptors: Int? { OpenDescriptors.list()?.count }
 
     /// The soft limit on open descriptors.
     public static var maxDescriptors: Int? { OpenFileLimit.current }
