@@ -36,18 +36,30 @@ public enum Servers {
         // in the command and in a process that runs a server in-process alike.
         Signals.ignore(SIGPIPE)
         fitOpenFileLimit(&configuration, logger: logger)
-        let address = try resolve(configuration)
+        let nonBlocking = configuration.mode == .epoll
+        var origin = ListenerOrigin.bound
+        let listener = try listener(for: configuration, nonBlocking: nonBlocking, origin: &origin)
+        let address: SocketAddress
+        do {
+            address = try listener.localAddress()
+            // Set once here: Linux copies TCP_NODELAY to every accepted socket, which saves a
+            // setsockopt(2) per connection (LinuxIOTests: "accepted sockets inherit TCP_NODELAY").
+            try listener.setNoDelay()
+        } catch {
+            throw .system(error)
+        }
+        if origin == .inherited {
+            logger.info("socket activation: serving the inherited listener on \(address); --host, --port and --reuse-port do not apply")
+        }
         let statusPages = configuration.status == .on || (configuration.status == .auto && address.isLoopback)
         let context = try ServerContext(configuration: configuration, logger: logger, accessLog: accessLog, statusPages: statusPages)
-        let nonBlocking = configuration.mode == .epoll
-        let listener = try listen(on: address, nonBlocking: nonBlocking, reusePort: configuration.reusePort)
         switch configuration.mode {
         case .blocking:
-            return BlockingServer(context: context, listener: listener)
+            return BlockingServer(context: context, listener: listener, origin: origin)
         case .pool:
-            return PooledServer(context: context, listener: listener)
+            return PooledServer(context: context, listener: listener, origin: origin)
         case .epoll:
-            return try ReactorServer(context: context, listener: listener)
+            return try ReactorServer(context: context, listener: listener, origin: origin)
         }
     }
 
@@ -81,17 +93,42 @@ public enum Servers {
         }
     }
 
+    /// The listener socket activation passed down (`origin` becomes `.inherited`), else one
+    /// bound to the configured address.
+    static func listener(for configuration: Configuration, nonBlocking: Bool, origin: inout ListenerOrigin) throws(ServerError) -> Socket {
+        let inherited: Socket?
+        do {
+            inherited = try SocketActivation.inheritedListener(nonBlocking: nonBlocking)
+        } catch {
+            throw .invalidConfiguration(error.description)
+        }
+        if let inherited {
+            origin = .inherited
+            return inherited
+        }
+        origin = .bound
+        return try listen(on: resolve(configuration), nonBlocking: nonBlocking, reusePort: configuration.reusePort)
+    }
+
     static func listen(on address: SocketAddress, nonBlocking: Bool, reusePort: Bool) throws(ServerError) -> Socket {
         do {
-            let listener = try Socket.listening(on: address, backlog: backlog, nonBlocking: nonBlocking, reusePort: reusePort)
-            // Set once here: Linux copies TCP_NODELAY to every accepted socket, which saves a
-            // setsockopt(2) per connection (LinuxIOTests: "accepted sockets inherit TCP_NODELAY").
-            try listener.setNoDelay()
-            return listener
+            return try Socket.listening(on: address, backlog: backlog, nonBlocking: nonBlocking, reusePort: reusePort)
         } catch {
             throw .cannotListen(address: address.description, error)
         }
     }
+}
+
+/// Where the listening socket came from, which decides how a shutdown lets go of it.
+///
+/// Invariant: a server never shuts down (2) or drains an `inherited` socket: the service manager
+/// holds it open across restarts, and what waits in its backlog belongs to the next instance.
+enum ListenerOrigin: Sendable {
+    /// Bound by this process: at shutdown it is drained (epoll mode) and closed.
+    case bound
+    /// Passed down by socket activation (`LISTEN_FDS`): at shutdown this process only closes its
+    /// own descriptor.
+    case inherited
 }
 
 /// Why a server could not start.

@@ -157,14 +157,19 @@ struct HelloServerCommand: ParsableCommand {
         }
     }
 
-    /// Serves until a graceful shutdown, with SIGHUP reopening the logs.
+    /// Serves until a graceful shutdown, with SIGHUP reopening the logs, and tells a waiting
+    /// service manager (`Type=notify`) each change: ready, reloading, stopping.
     private func serve(_ server: any Server, pidFile: PIDFile?, logFile: LogFile?, accessLog: AccessLog?, logger: Logger) throws {
         logger.info("\(server.listeningLine)")
-        try SignalWatcher.start(for: server) {
+        let notifier = ServiceStateNotifier(logger: logger)
+        try SignalWatcher.start(for: server, onStop: notifier.stopping) {
+            notifier.reloading()
             logFile?.reopen()
             accessLog?.reopen()
             logger.info("SIGHUP: log files reopened")
+            notifier.ready(server.listeningLine)
         }
+        notifier.ready(server.listeningLine)
         do { try server.run() } catch {
             pidFile?.release()
             throw fail(error.description, status: 1)

@@ -30,7 +30,7 @@ struct LifecycleTests {
             let context = try ServerContext(configuration: configuration, logger: logger, accessLog: nil, statusPages: false)
             let listener = try Socket.listening(on: SocketAddress.resolve(host: "127.0.0.1", port: 0), backlog: 16, nonBlocking: true)
             let port = try listener.localAddress().port
-            reactor = try Reactor(context: context, listener: listener)
+            reactor = try Reactor(context: context, listener: listener, origin: .bound)
             pool = try ThreadPool(size: 1, logger: logger)
             reactor.pool = pool
             client = try TestClient(port: port)

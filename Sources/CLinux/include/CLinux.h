@@ -23,5 +23,6 @@ long clinux_sendfile(int out_fd, int in_fd, long long *offset, unsigned long cou
 static const int CLINUX_SOCK_NONBLOCK = SOCK_NONBLOCK;
 static const int CLINUX_SOCK_CLOEXEC = SOCK_CLOEXEC;
 static const int CLINUX_SOCK_STREAM = SOCK_STREAM;
+static const int CLINUX_SOCK_DGRAM = SOCK_DGRAM;
 
 #endif

@@ -5,14 +5,25 @@ import Logging
 /// The blocking accept loop the book's two designs share.
 ///
 /// Invariant: it returns only once shutdown has begun (a shutdown(2) of the listener wakes
-/// the blocked accept); resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses it
+/// the blocked accept; an inherited listener, which must stay listening for the next instance,
+/// is instead accepted from with a timeout, so the loop sees the shutdown within
+/// `inheritedWakeInterval`); resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses it
 /// briefly instead of spinning, and is logged once per episode.
 final class AcceptLoop: Sendable {
     let listener: Socket
+    let origin: ListenerOrigin
     let context: ServerContext
+    static let inheritedWakeInterval = Duration.milliseconds(100)
 
-    init(listener: consuming Socket, context: ServerContext) {
+    init(listener: consuming Socket, origin: ListenerOrigin, context: ServerContext) {
+        if origin == .inherited {
+            // accept(2) honours SO_RCVTIMEO: it returns EAGAIN (no connection) when it runs out.
+            do { try listener.setTimeouts(receive: Self.inheritedWakeInterval, send: nil) } catch {
+                context.logger.error("cannot set a timeout on the inherited listener: \(error); shutdown waits for the next connection")
+            }
+        }
         self.listener = listener
+        self.origin = origin
         self.context = context
     }
 
@@ -49,8 +60,10 @@ final class AcceptLoop: Sendable {
         }
     }
 
-    /// Stops accepting: wakes the blocked accept(2), and the kernel refuses new connections.
+    /// Stops accepting: wakes the blocked accept(2), and the kernel refuses new connections. An
+    /// inherited listener is left listening (its service manager holds it): the loop's accept
+    /// times out instead, and closing our descriptor leaves the backlog to the next instance.
     func stop() {
-        try? listener.shutdown(.both)
+        if origin == .bound { try? listener.shutdown(.both) }
     }
 }

@@ -11,10 +11,10 @@ final class BlockingServer: Server {
 
     var configuration: Configuration { context.configuration }
 
-    init(context: ServerContext, listener: consuming Socket) {
+    init(context: ServerContext, listener: consuming Socket, origin: ListenerOrigin) {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
-        loop = AcceptLoop(listener: listener, context: context)
+        loop = AcceptLoop(listener: listener, origin: origin, context: context)
     }
 
     func run() throws(ServerError) {

@@ -16,10 +16,10 @@ final class PooledServer: Server {
 
     var configuration: Configuration { context.configuration }
 
-    init(context: ServerContext, listener: consuming Socket) {
+    init(context: ServerContext, listener: consuming Socket, origin: ListenerOrigin) {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
-        loop = AcceptLoop(listener: listener, context: context)
+        loop = AcceptLoop(listener: listener, origin: origin, context: context)
         permits = Semaphore(count: context.configuration.maxConnections)
     }
 

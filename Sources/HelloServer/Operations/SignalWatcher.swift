@@ -16,10 +16,12 @@ public enum SignalWatcher {
         Signals.block(handled)
     }
 
-    /// Starts the watcher: the first SIGINT/SIGTERM begins `server`'s graceful shutdown, a
-    /// second one exits at once with status 128 + signal; SIGHUP calls `onHangUp`.
+    /// Starts the watcher: the first SIGINT/SIGTERM calls `onStop` and begins `server`'s graceful
+    /// shutdown, a second one exits at once with status 128 + signal; SIGHUP calls `onHangUp`.
     @discardableResult
-    public static func start(for server: any Server, onHangUp: @escaping @Sendable () -> Void) throws -> JoinableThread {
+    public static func start(
+        for server: any Server, onStop: @escaping @Sendable () -> Void = {}, onHangUp: @escaping @Sendable () -> Void
+    ) throws -> JoinableThread {
         try JoinableThread(name: "signals") {
             var stopping = false
             while true {
@@ -30,6 +32,7 @@ public enum SignalWatcher {
                     _exit(128 + signal)
                 } else {
                     stopping = true
+                    onStop()
                     server.shutdown()
                 }
             }

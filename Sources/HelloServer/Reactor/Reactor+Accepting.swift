@@ -8,9 +8,11 @@ extension Reactor {
     /// How long accepting pauses after EMFILE, ENFILE, ENOBUFS or ENOMEM.
     static let exhaustionPause = Duration.milliseconds(100)
 
-    mutating func acceptConnections() {
+    /// Accepts what the backlog holds, up to `atMost` (a batch, or all at shutdown), the
+    /// connection limit, or a lack of descriptors.
+    mutating func acceptConnections(atMost: Int = acceptBatch) {
         guard let listener else { return }
-        for _ in 0..<Self.acceptBatch {
+        for _ in 0..<atMost {
             if table.count >= context.configuration.maxConnections {
                 if listenerWatched { context.stats.acceptPausesAtLimit.add() }
                 watchListener(false)  // the rest wait in the backlog until a connection closes

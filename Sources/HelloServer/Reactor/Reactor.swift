@@ -57,7 +57,7 @@ struct Reactor: ~Copyable {
     /// idle connections hold none beyond those.
     var spareExchanges: SpareExchanges
 
-    init(context: ServerContext, listener: consuming Socket) throws(Errno) {
+    init(context: ServerContext, listener: consuming Socket, origin: ListenerOrigin) throws(Errno) {
         // Everything that can fail comes first, so a failure leaves nothing half registered.
         let handBackQueue = try HandBackQueue()
         let epoll = try Epoll()
@@ -66,7 +66,7 @@ struct Reactor: ~Copyable {
         self.context = context
         self.handBackQueue = handBackQueue
         self.epoll = epoll
-        self.listener = Listener(listener)
+        self.listener = Listener(listener, origin: origin)
         let configuration = context.configuration
         spareExchanges = SpareExchanges(limit: 1024, limits: configuration.parserLimits)
         let headerTimeout = Duration.seconds(configuration.headerTimeout)
@@ -133,10 +133,20 @@ struct Reactor: ~Copyable {
 
     /// Stops accepting, closes every connection that holds no complete request; the others
     /// finish (their last response says `Connection: close`) and close when written.
+    ///
+    /// What the kernel already holds counts as sent: a listener of our own is drained first
+    /// (closing it would reset every connection still in its backlog, unless
+    /// net.ipv4.tcp_migrate_req hands them to another --reuse-port listener), and every reading
+    /// connection is read once, so a request that arrived in this very loop iteration, or with
+    /// a connection just accepted, is answered rather than cut off.
     private mutating func beginStopping() {
         stopping = true
+        if listener?.origin == .bound { acceptConnections(atMost: Int.max) }
         watchListener(false)
         listener = nil
+        for connection in table.all where connection.isReading {
+            readAndParse(connection)
+        }
         for connection in table.all where connection.isReading || connection.state == .lingering {
             close(connection)
         }
@@ -146,8 +156,10 @@ struct Reactor: ~Copyable {
 /// The listening socket, in a class so the reactor can drop (and so close) it at shutdown.
 final class Listener {
     let socket: Socket
+    let origin: ListenerOrigin
 
-    init(_ socket: consuming Socket) {
+    init(_ socket: consuming Socket, origin: ListenerOrigin) {
         self.socket = socket
+        self.origin = origin
     }
 }

@@ -14,11 +14,11 @@ final class ReactorServer: Server, @unchecked Sendable {
 
     var configuration: Configuration { context.configuration }
 
-    init(context: ServerContext, listener: consuming Socket) throws(ServerError) {
+    init(context: ServerContext, listener: consuming Socket, origin: ListenerOrigin) throws(ServerError) {
         self.context = context
         address = (try? listener.localAddress()) ?? .v4(.init())
         do {
-            reactor = try Reactor(context: context, listener: listener)
+            reactor = try Reactor(context: context, listener: listener, origin: origin)
         } catch {
             throw .system(error)
         }

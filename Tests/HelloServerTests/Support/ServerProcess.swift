@@ -36,29 +36,35 @@ final class ServerProcess {
     /// With `shell`, bash runs those commands first and then execs the server in the same
     /// process (for `ulimit` and inherited descriptors). Does not wait for anything.
     /// The server starts as a `ChildProcess`: stdin /dev/null, stdout and stderr collected,
-    /// no other descriptor of this process, this process's environment and directory.
-    init(launching arguments: [String], shell: String? = nil) throws {
+    /// no other descriptor of this process (but those `inheriting` maps, as `ChildProcess`), this
+    /// process's environment and directory.
+    init(launching arguments: [String], shell: String? = nil, inheriting: [Int32: Int32] = [:]) throws {
         self.arguments = arguments.contains("--port") ? arguments : ["--port", "0"] + arguments
         let server = try Self.executable().path
         if let shell {
             child = try ChildProcess(
                 executable: "/bin/bash",
-                arguments: ["/bin/bash", "-c", "\(shell)\nexec \"$0\" \"$@\"", server] + self.arguments)
+                arguments: ["/bin/bash", "-c", "\(shell)\nexec \"$0\" \"$@\"", server] + self.arguments,
+                inheriting: inheriting)
         } else {
-            child = try ChildProcess(executable: server, arguments: [server] + self.arguments)
+            child = try ChildProcess(executable: server, arguments: [server] + self.arguments, inheriting: inheriting)
         }
     }
 
     /// Launches the server and waits (bounded) for its listening line.
-    static func start(_ arguments: [String], shell: String? = nil, timeout: Double = 10) throws -> ServerProcess {
-        let server = try ServerProcess(launching: arguments, shell: shell)
+    static func start(
+        _ arguments: [String], shell: String? = nil, inheriting: [Int32: Int32] = [:], timeout: Double = 10
+    ) throws -> ServerProcess {
+        let server = try ServerProcess(launching: arguments, shell: shell, inheriting: inheriting)
         try server.waitUntilListening(timeout: timeout)
         return server
     }
 
     /// Launches the command and waits (bounded) for it to exit, for commands that must not start.
-    static func runToExit(_ arguments: [String], timeout: Double = 10) throws -> ServerProcess {
-        let server = try ServerProcess(launching: arguments)
+    static func runToExit(
+        _ arguments: [String], shell: String? = nil, inheriting: [Int32: Int32] = [:], timeout: Double = 10
+    ) throws -> ServerProcess {
+        let server = try ServerProcess(launching: arguments, shell: shell, inheriting: inheriting)
         _ = try server.waitForExit(timeout: timeout)
         return server
     }
