@@ -22,6 +22,22 @@ final class ServerContext: Sendable {
     let connectionLines: ConnectionHeaderLines
     let accessLog: AccessLog?
     private let shuttingDown = Atomic<Bool>(false)
+    /// When the shutdown began (`Instant.nanoseconds`; 0 before).
+    private let shutdownBeganAt = Atomic<UInt64>(0)
+
+    /// How long after a shutdown begins a connection with no request in progress is still
+    /// waited for: one that has sent nothing yet (its client has just connected, and its request
+    /// is a moment away) or one idle between keep-alive requests (its client may be sending the
+    /// next one now). Closing either at once would lose that request, which a restart must not;
+    /// a request that comes in time is answered with `Connection: close`. A connection still
+    /// quiet when this runs out is closed, so a silent client delays the exit by this much at most.
+    static let shutdownGrace = Duration.milliseconds(250)
+
+    /// The end of `shutdownGrace`, once a shutdown has begun.
+    var graceDeadline: Instant? {
+        let began = shutdownBeganAt.load(ordering: .acquiring)
+        return began == 0 ? nil : Instant(nanoseconds: began).advanced(by: Self.shutdownGrace)
+    }
 
     init(configuration: Configuration, logger: Logger, accessLog: AccessLog?, statusPages: Bool) throws(ServerError) {
         self.configuration = configuration
@@ -83,7 +99,10 @@ final class ServerContext: Sendable {
     @discardableResult
     func beginShutdown() -> Bool {
         let (exchanged, _) = shuttingDown.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
-        if exchanged { shutdownEvent.signal() }
+        if exchanged {
+            shutdownBeganAt.store(Instant.now.nanoseconds, ordering: .releasing)
+            shutdownEvent.signal()
+        }
         return exchanged
     }
 }

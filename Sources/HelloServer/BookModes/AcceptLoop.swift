@@ -4,23 +4,24 @@ import Logging
 
 /// The blocking accept loop the book's two designs share.
 ///
-/// Invariant: it returns only once shutdown has begun (a shutdown(2) of the listener wakes
-/// the blocked accept; an inherited listener, which must stay listening for the next instance,
-/// is instead accepted from with a timeout, so the loop sees the shutdown within
-/// `inheritedWakeInterval`); resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses it
-/// briefly instead of spinning, and is logged once per episode.
+/// Invariant: it returns only once shutdown has begun. Its accept(2) times out every
+/// `wakeInterval` (SO_RCVTIMEO) to look at the shutdown flag, so no other thread ever needs to
+/// touch the listener: a shutdown(2) would reset every connection in the backlog, and an
+/// inherited listener must stay listening for the next instance. At shutdown a listener of its
+/// own is drained first, for `ServerContext.shutdownGrace` at most (what the kernel completed is
+/// accepted and served: net.ipv4.tcp_migrate_req aside, closing it would reset those). Resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+/// pauses it briefly instead of spinning, and is logged once per episode.
 final class AcceptLoop: Sendable {
     let listener: Socket
     let origin: ListenerOrigin
     let context: ServerContext
-    static let inheritedWakeInterval = Duration.milliseconds(100)
+    /// How long a shutdown may wait to be noticed by a blocked accept.
+    static let wakeInterval = Duration.milliseconds(100)
 
     init(listener: consuming Socket, origin: ListenerOrigin, context: ServerContext) {
-        if origin == .inherited {
-            // accept(2) honours SO_RCVTIMEO: it returns EAGAIN (no connection) when it runs out.
-            do { try listener.setTimeouts(receive: Self.inheritedWakeInterval, send: nil) } catch {
-                context.logger.error("cannot set a timeout on the inherited listener: \(error); shutdown waits for the next connection")
-            }
+        // accept(2) honours SO_RCVTIMEO: it returns EAGAIN (no connection) when it runs out.
+        do { try listener.setTimeouts(receive: Self.wakeInterval, send: nil) } catch {
+            context.logger.error("cannot set a timeout on the listener: \(error); shutdown waits for the next connection")
         }
         self.listener = listener
         self.origin = origin
@@ -33,7 +34,13 @@ final class AcceptLoop: Sendable {
         // The last time accept ran out of descriptors or memory: an episode lasts until a
         // whole second passes without it, and is logged once.
         var lastExhaustion: Instant?
-        while !context.isShuttingDown {
+        while true {
+            let draining = context.isShuttingDown
+            // The drain ends with the shutdown grace even if clients keep connecting.
+            if draining && (origin == .inherited || context.graceDeadline?.hasPassed != false || !backlogIsWaiting()) {
+                stopListening()
+                return
+            }
             waitForRoom()
             do {
                 var peer: SocketAddress?
@@ -41,7 +48,10 @@ final class AcceptLoop: Sendable {
                 context.stats.accepted.add()
                 handle(client, peer)
             } catch {
-                if context.isShuttingDown { break }
+                if draining {
+                    stopListening()
+                    return
+                }
                 switch error.code {
                 case ECONNABORTED, EPROTO, EPERM:
                     continue  // the client gave up before we accepted it
@@ -60,10 +70,16 @@ final class AcceptLoop: Sendable {
         }
     }
 
-    /// Stops accepting: wakes the blocked accept(2), and the kernel refuses new connections. An
-    /// inherited listener is left listening (its service manager holds it): the loop's accept
-    /// times out instead, and closing our descriptor leaves the backlog to the next instance.
-    func stop() {
+    /// Ends listening once drained, as closing would (the server may outlive the loop): the
+    /// kernel refuses new connections. An inherited listener is left as it is, for the next
+    /// instance.
+    private func stopListening() {
         if origin == .bound { try? listener.shutdown(.both) }
+    }
+
+    /// Whether a connection waits to be accepted, without waiting for one.
+    private func backlogIsWaiting() -> Bool {
+        guard let ready = try? Poll.wait([(listener.rawValue, .readable)], until: .now) else { return false }
+        return !ready[0].isEmpty
     }
 }

@@ -95,19 +95,28 @@ struct OneShotExchange {
 
     private enum Received { case data, timedOut, closed }
 
-    /// Waits for the next bytes from the client and gives them to the stream.
+    /// Waits for the next bytes from the client and gives them to the stream. With
+    /// `closeOnShutdown` (nothing sent yet), a shutdown ends the wait after the shutdown grace.
     private mutating func receive(_ socket: borrowing Socket, until deadline: Instant, closeOnShutdown: Bool) -> Received {
+        var deadline = deadline
+        var watchesShutdown = closeOnShutdown
+        var inGrace = false
         while true {
             let shutdownFD = context.shutdownEvent.rawValue
             let ready: [Poll.Events]
             do {
-                ready = try Poll.wait([(socket.rawValue, .readable), (shutdownFD, closeOnShutdown ? .readable : [])], until: deadline)
+                ready = try Poll.wait([(socket.rawValue, .readable), (shutdownFD, watchesShutdown ? .readable : [])], until: deadline)
             } catch {
                 return .closed
             }
             if ready[0].isEmpty {
-                if !ready[1].isEmpty { return .closed }
-                if deadline.hasPassed { return .timedOut }
+                if !ready[1].isEmpty, let graceEnd = context.graceDeadline {
+                    watchesShutdown = false
+                    inGrace = true
+                    deadline = min(deadline, graceEnd)
+                    continue
+                }
+                if deadline.hasPassed { return inGrace ? .closed : .timedOut }
                 continue
             }
             let result: IOResult

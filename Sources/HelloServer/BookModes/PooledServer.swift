@@ -51,7 +51,6 @@ final class PooledServer: Server {
         if context.beginShutdown() {
             context.logger.info("shutting down: no new connections; finishing requests in progress")
         }
-        loop.stop()
         permits.release()  // wakes an accept loop waiting for room, so it sees the shutdown
     }
 }

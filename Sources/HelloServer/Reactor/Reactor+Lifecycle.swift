@@ -211,10 +211,13 @@ extension Reactor {
     }
 
     /// Whether the connection closes once its responses are written: the stream has ended (a
-    /// request without keep-alive, a refusal, a route or shutdown that ends it), the server is
-    /// stopping, or the client has shut down its side.
+    /// request without keep-alive, a refusal, a route or shutdown that ends it), the client has
+    /// shut down its side, or the server is stopping and its grace is over. A response a worker
+    /// finished just before the shutdown began promised keep-alive: closing under it would cut
+    /// off the request its client sends next, so during the grace it goes back to reading, and
+    /// that request is answered with `Connection: close`.
     func closesAfterResponses(_ connection: Connection) -> Bool {
-        connection.stream.position == .ended || stopping || connection.peerClosed
+        connection.stream.position == .ended || connection.peerClosed || (stopping && graceDeadline == nil)
     }
 
     /// Back to reading after the responses: the deadline follows the stream's position (a head

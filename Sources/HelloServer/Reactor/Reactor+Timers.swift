@@ -6,7 +6,7 @@ extension Reactor {
     /// building an array, since it runs on every loop iteration.
     func timeoutMilliseconds() -> Int32 {
         let never = Instant(nanoseconds: .max)
-        let nearest = min(timers.next ?? never, resumeAcceptingAt ?? never)
+        let nearest = min(timers.next ?? never, resumeAcceptingAt ?? never, graceDeadline ?? never)
         return nearest == never ? -1 : nearest.remainingMilliseconds
     }
 
@@ -49,6 +49,10 @@ extension Reactor {
         }
         due.removeAll(keepingCapacity: true)
         expired = due
+        if let end = graceDeadline, end <= now {
+            graceDeadline = nil
+            closeWithoutRequests(keepingQuiet: false)
+        }
         if let resume = resumeAcceptingAt, resume <= now {
             resumeAcceptingAt = nil
             roomForConnections()

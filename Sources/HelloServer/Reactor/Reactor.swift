@@ -47,6 +47,9 @@ struct Reactor: ~Copyable {
     var handedOffSinceWake = false
     var listenerWatched = false
     var resumeAcceptingAt: Instant?
+    /// During a shutdown, until when connections that have sent nothing yet are kept
+    /// (`ServerContext.shutdownGrace`).
+    var graceDeadline: Instant?
     /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
     var acceptPauses = 0
     var stopping = false
@@ -139,6 +142,9 @@ struct Reactor: ~Copyable {
     /// net.ipv4.tcp_migrate_req hands them to another --reuse-port listener), and every reading
     /// connection is read once, so a request that arrived in this very loop iteration, or with
     /// a connection just accepted, is answered rather than cut off.
+    ///
+    /// A connection with no request in progress (sent nothing yet, or idle between requests) is
+    /// kept for the shutdown grace: its client's next request may be on its way.
     private mutating func beginStopping() {
         stopping = true
         if listener?.origin == .bound { acceptConnections(atMost: Int.max) }
@@ -147,7 +153,15 @@ struct Reactor: ~Copyable {
         for connection in table.all where connection.isReading {
             readAndParse(connection)
         }
+        graceDeadline = context.graceDeadline ?? .after(ServerContext.shutdownGrace)
+        closeWithoutRequests(keepingQuiet: true)
+    }
+
+    /// At shutdown: closes every connection that holds no complete request (but, with
+    /// `keepingQuiet`, those with no request begun: unused or idle).
+    mutating func closeWithoutRequests(keepingQuiet: Bool) {
         for connection in table.all where connection.isReading || connection.state == .lingering {
+            if keepingQuiet && (connection.state == .reading(.unused) || connection.state == .reading(.idle)) { continue }
             close(connection)
         }
     }
