@@ -212,7 +212,7 @@ wait_ready "http://127.0.0.1:$nginx_port/" 5 || fail "nginx did not answer on po
 run_load nginx "http://127.0.0.1:$nginx_port/" a b
 stop_pid "$nginx_pid" 5
 # What nginx saw of the kill: each line is one attempt it passed to the next server.
-nginx_notes="$(grep -c 'connect() failed' "$tmp/nginx/error.log" || true) refused connects, $(grep -cE 'prematurely closed|recv\(\) failed|reset by peer' "$tmp/nginx/error.log" || true) connections lost mid-request, $(grep -c 'no live upstreams' "$tmp/nginx/error.log" || true) 'no live upstreams'"
+nginx_notes="$(grep -c 'connect() failed' "$tmp/nginx/error.log" || true) refused connects, $(grep -cE 'prematurely closed|recv\(\) failed|reset by peer' "$tmp/nginx/error.log" || true) upstream connections lost (request sent, no answer), $(grep -c 'no live upstreams' "$tmp/nginx/error.log" || true) 'no live upstreams'"
 
 # --- HAProxy, with two fresh instances
 start_instance c

@@ -28,13 +28,15 @@ struct RestartTests {
     /// show there is none.
     static let restarts = 4
 
-    @Test("socket activation: restarts with the listener held lose no request", arguments: modes)
-    func restartWithAHeldListener(mode: ServerMode) throws {
+    @Test("socket activation: restarts with the listener held lose no request", arguments: modes, [false, true])
+    func restartWithAHeldListener(mode: ServerMode, keepAlive: Bool) throws {
         let listener = try Socket.listening(on: .resolve(host: "127.0.0.1", port: 0), backlog: 1024)
         let port = try listener.localAddress().port
         let activate = "export LISTEN_PID=$$ LISTEN_FDS=1"
         var current = try ServerProcess.start(["--mode", mode.rawValue], shell: activate, inheriting: [3: listener.rawValue])
-        let load = RequestLoop(port: port)
+        // Keep-alive: a response that promised to keep the connection must not be followed by a
+        // close under the client's next request.
+        let load = RequestLoop(port: port, keepAlive: keepAlive)
         #expect(load.waitForSuccesses(100), "the load runs")
         for _ in 0..<Self.restarts {
             current.signal(SIGTERM)

@@ -3,9 +3,11 @@ import Glibc
 import LinuxIO
 import TestSupport
 
-/// A steady, bounded load for restart tests: `clients` threads, each sending `GET /` on a new
-/// connection (`Connection: close`), one after another, until stopped. Every request that does
-/// not come back as a 200 is a failure, with what went wrong.
+/// A steady, bounded load for restart tests: `clients` threads, each sending `GET /` one after
+/// another until stopped, on a new connection each time (`Connection: close`), or with
+/// `keepAlive` on one connection for as long as the server keeps it (a new one after a
+/// `Connection: close`). Every request that does not come back as a 200 is a failure, with what
+/// went wrong.
 ///
 /// Invariant: every request is bounded by the client's socket timeouts, so `stop()` returns
 /// within `timeout` plus a little, whatever the server does.
@@ -16,16 +18,19 @@ final class RequestLoop: Sendable {
     private let clients: Int
     private let timeout: Double
 
-    init(port: UInt16, clients: Int = 4, timeout: Double = 10) {
+    init(port: UInt16, clients: Int = 4, keepAlive: Bool = false, timeout: Double = 10) {
         self.clients = clients
         self.timeout = timeout
         for _ in 0..<clients {
             let thread = Thread { [self] in
+                var kept: TestClient?
                 while running.withLock({ $0 }) {
                     do {
-                        let client = try TestClient(port: port, timeout: timeout)
-                        try client.send("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                        let response = try client.readResponse()
+                        let client = try kept ?? TestClient(port: port, timeout: timeout)
+                        kept = nil
+                        try client.send("GET / HTTP/1.1\r\nHost: localhost\r\n\(keepAlive ? "" : "Connection: close\r\n")\r\n")
+                        let response = try client.readResponse(untilClose: !keepAlive)
+                        if keepAlive && response.header("Connection") != "close" { kept = client }
                         if response.status == 200 {
                             counts.withLock { $0.succeeded += 1 }
                         } else {
