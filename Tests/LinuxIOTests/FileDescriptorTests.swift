@@ -4,7 +4,7 @@ import LinuxIO
 import TestSupport
 import Testing
 
-@Suite("FileDescriptor and resolvedPath", .timeLimit(.minutes(1)))
+@Suite("FileDescriptor and resolvedPath", .timeLimit(.minutes(3)))
 struct FileDescriptorTests {
     @Test("openReadOnly, regularFileSize and readAll read a file back", arguments: [0, 1, 4096, 100_000])
     func readsAFile(size: Int) throws {
@@ -111,7 +111,7 @@ struct FileDescriptorTests {
     }
 }
 
-@Suite("Errno and Signals", .timeLimit(.minutes(1)))
+@Suite("Errno and Signals", .timeLimit(.minutes(3)))
 struct ErrnoAndSignalsTests {
     @Test("Errno describes the call and the C library's reason")
     func errnoText() {

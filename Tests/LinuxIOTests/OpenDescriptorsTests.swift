@@ -2,7 +2,7 @@ import Glibc
 import LinuxIO
 import Testing
 
-@Suite("OpenDescriptors", .timeLimit(.minutes(1)))
+@Suite("OpenDescriptors", .timeLimit(.minutes(3)))
 struct OpenDescriptorsTests {
     /// Enough descriptors that /proc/self/fd fills readdir's 32 KiB buffer (24-byte records), so
     /// the last record of a full buffer ends at the buffer's end: reading a dirent whole there

@@ -4,7 +4,7 @@ import LinuxIO
 import TestSupport
 import Testing
 
-@Suite("Poll, Instant and EventFD", .timeLimit(.minutes(1)))
+@Suite("Poll, Instant and EventFD", .timeLimit(.minutes(3)))
 struct PollTests {
     // MARK: Instant
 

@@ -2,7 +2,7 @@ import Glibc
 import LinuxIO
 import Testing
 
-@Suite("SocketAddress", .timeLimit(.minutes(1)))
+@Suite("SocketAddress", .timeLimit(.minutes(3)))
 struct SocketAddressTests {
     @Test("resolves numeric literals to their family, host and port",
           arguments: [("127.0.0.1", AF_INET, "127.0.0.1:8080"),

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 import ThreadPool
 
-@Suite("Socket", .timeLimit(.minutes(1)))
+@Suite("Socket", .timeLimit(.minutes(3)))
 struct SocketTests {
     @Test("listening on port 0 gets a real port on the asked address")
     func listeningOnPortZero() throws {

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 import ThreadPool
 
-@Suite("BlockingQueue", .timeLimit(.minutes(1)))
+@Suite("BlockingQueue", .timeLimit(.minutes(3)))
 struct BlockingQueueTests {
     @Test("elements come out in the order they went in")
     func fifoOrder() throws {

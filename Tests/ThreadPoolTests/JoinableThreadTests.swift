@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 import ThreadPool
 
-@Suite("JoinableThread", .timeLimit(.minutes(1)))
+@Suite("JoinableThread", .timeLimit(.minutes(3)))
 struct JoinableThreadTests {
     @Test("join waits for the closure to return")
     func joinWaits() throws {

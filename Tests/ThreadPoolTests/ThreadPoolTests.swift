@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 import ThreadPool
 
-@Suite("ThreadPool", .timeLimit(.minutes(1)))
+@Suite("ThreadPool", .timeLimit(.minutes(3)))
 struct ThreadPoolTests {
     // MARK: Building
 
