@@ -25,12 +25,13 @@ final class ServerContext: Sendable {
     /// When the shutdown began (`Instant.nanoseconds`; 0 before).
     private let shutdownBeganAt = Atomic<UInt64>(0)
 
-    /// How long after a shutdown begins a connection with no request in progress is still
-    /// waited for: one that has sent nothing yet (its client has just connected, and its request
-    /// is a moment away) or one idle between keep-alive requests (its client may be sending the
-    /// next one now). Closing either at once would lose that request, which a restart must not;
-    /// a request that comes in time is answered with `Connection: close`. A connection still
-    /// quiet when this runs out is closed, so a silent client delays the exit by this much at most.
+    /// How long after a shutdown begins a connection with no complete request is still waited
+    /// for: one that has sent nothing yet (its client has just connected, and its request is a
+    /// moment away), one idle between keep-alive requests (its client may be sending the next one
+    /// now), or, in epoll mode, one partway through a request. Closing any at once would lose that
+    /// request, which a restart must not; a request that completes in time is answered with
+    /// `Connection: close`. What is still incomplete when this runs out is closed, so a silent
+    /// client delays the exit by this much at most.
     static let shutdownGrace = Duration.milliseconds(250)
 
     /// The end of `shutdownGrace`, once a shutdown has begun.
@@ -98,9 +99,10 @@ final class ServerContext: Sendable {
     /// Sets the flag and wakes every waiter; returns false if shutdown had already begun.
     @discardableResult
     func beginShutdown() -> Bool {
-        let (exchanged, _) = shuttingDown.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+        // The start time first, so whoever sees the flag also sees when the grace ends.
+        let (exchanged, _) = shutdownBeganAt.compareExchange(expected: 0, desired: Instant.now.nanoseconds, ordering: .acquiringAndReleasing)
         if exchanged {
-            shutdownBeganAt.store(Instant.now.nanoseconds, ordering: .releasing)
+            shuttingDown.store(true, ordering: .releasing)
             shutdownEvent.signal()
         }
         return exchanged

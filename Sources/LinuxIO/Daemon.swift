@@ -11,11 +11,17 @@ import Glibc
 public enum Daemon {
     /// Which process `detach()` returned in.
     public enum Role: ~Copyable {
-        /// The launching process, after the daemon reported: `nil` when it is serving, else the
-        /// daemon's error line. The launcher should exit now.
-        case launcher(failure: String?)
+        /// The launching process, after the daemon reported: serving (with its pid), or its error
+        /// line. The launcher should exit now.
+        case launcher(Report)
         /// The daemon, which must `report` once it serves (or fails).
         case daemon(Readiness)
+    }
+
+    /// What the daemon told the launcher.
+    public enum Report: Sendable, Equatable {
+        case serving(daemonPID: Int32)
+        case failed(String)
     }
 
     /// The daemon's end of the pipe to the launcher.
@@ -23,7 +29,7 @@ public enum Daemon {
         let descriptor: FileDescriptor
 
         /// Tells the launcher the daemon serves; the launcher then exits 0.
-        public consuming func reportReady() { send("ready\n") }
+        public consuming func reportReady() { send("ready \(getpid())\n") }
 
         /// Tells the launcher what went wrong; the launcher prints it and exits 1.
         public consuming func reportFailure(_ message: String) { send("error: \(message)\n") }
@@ -44,7 +50,7 @@ public enum Daemon {
             writeEnd.close()
             var status: Int32 = 0
             _ = waitpid(first, &status, 0)  // the intermediate child exits at once
-            return .launcher(failure: awaitReport(readEnd))
+            return .launcher(awaitReport(readEnd))
         }
         // The intermediate child: a new session without a controlling terminal, then a second
         // fork so the daemon is not a session leader and can never acquire a terminal again.
@@ -60,7 +66,7 @@ public enum Daemon {
     }
 
     /// Reads the daemon's one line; the pipe closing without one means it died.
-    private static func awaitReport(_ pipe: borrowing FileDescriptor) -> String? {
+    private static func awaitReport(_ pipe: borrowing FileDescriptor) -> Report {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 512)
         while true {
@@ -70,9 +76,9 @@ public enum Daemon {
             break
         }
         let text = String(decoding: received, as: UTF8.self)
-        if text.hasPrefix("ready") { return nil }
-        if text.hasPrefix("error: ") { return String(text.dropFirst(7).prefix { $0 != "\n" }) }
-        return "the daemon exited before it was serving"
+        if text.hasPrefix("ready "), let pid = Int32(text.dropFirst(6).prefix { $0 != "\n" }) { return .serving(daemonPID: pid) }
+        if text.hasPrefix("error: ") { return .failed(String(text.dropFirst(7).prefix { $0 != "\n" })) }
+        return .failed("the daemon exited before it was serving")
     }
 
     /// Closes every descriptor above the standard streams that this process inherited rather

@@ -16,12 +16,13 @@ public enum SocketActivation {
     /// The inherited listener, set to close on exec and to the blocking mode asked for, or `nil`
     /// when no sockets were passed to this process.
     public static func inheritedListener(nonBlocking: Bool) throws(SocketActivationError) -> Socket? {
-        guard let pidText = variable("LISTEN_PID"), let countText = variable("LISTEN_FDS") else { return nil }
-        let names = variable("LISTEN_FDNAMES")
+        let pidText = variable("LISTEN_PID"), countText = variable("LISTEN_FDS"), names = variable("LISTEN_FDNAMES")
         unsetenv("LISTEN_PID")
         unsetenv("LISTEN_FDS")
         unsetenv("LISTEN_FDNAMES")
-        guard let pid = Int32(pidText), pid == getpid() else { return nil }
+        guard let pidText, let countText else { return nil }
+        guard let pid = Int32(pidText), pid > 0 else { throw .malformed("LISTEN_PID=\(pidText)") }
+        guard pid == getpid() else { return nil }
         guard let count = Int(countText), count >= 0 else { throw .malformed("LISTEN_FDS=\(countText)") }
         if count == 0 { return nil }
         guard count == 1 else { throw .tooMany(count, names: names) }
@@ -60,6 +61,8 @@ public enum SocketActivation {
 }
 
 /// Why an inherited listener cannot be served: `error: socket activation: REASON`.
+///
+/// Invariant: `description` is one line naming what was passed and what was wrong with it.
 public enum SocketActivationError: Error, CustomStringConvertible, Equatable {
     case malformed(String)
     case tooMany(Int, names: String?)
@@ -67,7 +70,7 @@ public enum SocketActivationError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .malformed(let variable): "socket activation: \(variable) is not a count of descriptors"
+        case .malformed(let variable): "socket activation: \(variable) is not a number"
         case .tooMany(let count, let names):
             "socket activation: \(count) sockets were passed\(names.map { " (\($0))" } ?? ""); hello-server serves exactly one (one ListenStream= in the .socket unit)"
         case .unusable(let reason): "socket activation: \(reason)"

@@ -142,9 +142,16 @@ struct HelloServerCommand: ParsableCommand {
         let role: Daemon.Role
         do { role = try Daemon.detach() } catch { throw fail("cannot detach: \(error)", status: 1) }
         switch consume role {
-        case .launcher(let failure):
-            if let failure { throw fail(failure, status: 1) }
-            writeLine(server.listeningLine, to: STDOUT_FILENO)
+        case .launcher(let report):
+            switch report {
+            case .failed(let failure):
+                throw fail(failure, status: 1)
+            case .serving(let daemonPID):
+                // Under a service manager the launcher is the main process it watches: it says
+                // ready, and names the daemon the new main process, whose messages then count.
+                ServiceStateNotifier(logger: logger).ready(server.listeningLine, mainPID: daemonPID)
+                writeLine(server.listeningLine, to: STDOUT_FILENO)
+            }
         case .daemon(let readiness):
             do {
                 try pidFile?.write()
@@ -153,15 +160,20 @@ struct HelloServerCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             readiness.reportReady()
-            try serve(server, pidFile: pidFile, logFile: logFile, accessLog: accessLog, logger: logger)
+            try serve(server, pidFile: pidFile, logFile: logFile, accessLog: accessLog, logger: logger, announcesReady: false)
         }
     }
 
     /// Serves until a graceful shutdown, with SIGHUP reopening the logs, and tells a waiting
-    /// service manager (`Type=notify`) each change: ready, reloading, stopping.
-    private func serve(_ server: any Server, pidFile: PIDFile?, logFile: LogFile?, accessLog: AccessLog?, logger: Logger) throws {
+    /// service manager (`Type=notify`) each change: ready (unless the `--daemon` launcher said
+    /// it), reloading, stopping. The signals stay blocked until the watcher starts, so READY=1
+    /// goes first even if a SIGTERM is already waiting.
+    private func serve(
+        _ server: any Server, pidFile: PIDFile?, logFile: LogFile?, accessLog: AccessLog?, logger: Logger, announcesReady: Bool = true
+    ) throws {
         logger.info("\(server.listeningLine)")
         let notifier = ServiceStateNotifier(logger: logger)
+        if announcesReady { notifier.ready(server.listeningLine) }
         try SignalWatcher.start(for: server, onStop: notifier.stopping) {
             notifier.reloading()
             logFile?.reopen()
@@ -169,7 +181,6 @@ struct HelloServerCommand: ParsableCommand {
             logger.info("SIGHUP: log files reopened")
             notifier.ready(server.listeningLine)
         }
-        notifier.ready(server.listeningLine)
         do { try server.run() } catch {
             pidFile?.release()
             throw fail(error.description, status: 1)

@@ -23,8 +23,10 @@ final class ServiceStateNotifier: Sendable {
         }
     }
 
-    func ready(_ status: String) {
-        send(["READY=1", "STATUS=\(status)", "MAINPID=\(getpid())"])
+    /// `mainPID`: the process the service manager should watch from now on (the daemon, when
+    /// the `--daemon` launcher speaks for it).
+    func ready(_ status: String, mainPID: Int32 = getpid()) {
+        send(["READY=1", "STATUS=\(status)", "MAINPID=\(mainPID)"])
     }
 
     @Sendable func reloading() {

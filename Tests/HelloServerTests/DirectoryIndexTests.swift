@@ -6,7 +6,7 @@ import Testing
 
 /// A directory's `index.html` under `--root` (Docs/HTTP.md, Routes), in every mode: served for
 /// the path with its `/`, a 301 that adds the `/` (query kept), and 404 for every other directory.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 final class DirectoryIndexTests {
     let base: TempDirectory
 

@@ -6,7 +6,7 @@ import Testing
 
 /// A file's validators, conditional requests and ranges over real sockets, in every mode
 /// (Docs/HTTP.md, Files): exact statuses and headers, and the server serving on after each.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 final class FileValidatorTests {
     let directory: TempDirectory
     /// 1000 bytes: byte i is `i % 251`, so any range's bytes are known.

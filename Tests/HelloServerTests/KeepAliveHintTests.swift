@@ -5,7 +5,7 @@ import Testing
 /// `Keep-Alive: timeout=N` (N = `--keep-alive-timeout` in whole seconds, rounded down, at least
 /// 1), so a client drops an idle connection before the server closes it; a response after
 /// which the server closes carries none.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct KeepAliveHintTests {
     @Test("every response on a kept-open connection carries the hint, none that closes does")
     func epollResponses() throws {

@@ -6,7 +6,7 @@ import Testing
 import ThreadPool
 
 /// What distinguishes the book's two designs, and their graceful shutdown.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct ModesTests {
     /// Starts `GET /sleep` on its own thread; returns when the request has been sent.
     private func startSleep(_ server: TestServer) throws -> BackgroundRequest {

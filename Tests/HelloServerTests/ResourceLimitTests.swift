@@ -1,12 +1,13 @@
 import Foundation
 import Glibc
 import HelloServer
+import LinuxIO
 import TestSupport
 import Testing
 
 /// The real binary under a low open-file limit: running out of descriptors pauses accepting
 /// instead of spinning, and the server recovers when the flood ends.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct ResourceLimitTests {
     /// `ulimit -n 64` with 40 descriptors inherited and held open: the server runs out of
     /// descriptors long before its (lowered) connection limit.
@@ -18,6 +19,22 @@ struct ResourceLimitTests {
         server.signal(SIGTERM)
         #expect(try server.waitForExit(timeout: 5) == .exited(0))
         #expect(server.stderr.text.contains("--max-connections lowered from 1000 to 184"), "\(server.stderr.text)")
+    }
+
+    /// The book's accept loop wakes every 100 ms to look for a shutdown; a wake-up that brought no
+    /// connection must give back the room it waited for, or an idle server runs out of it.
+    @Test("an idle pool server keeps its room: --max-connections 1, a second of idle accepts, then requests are answered")
+    func idleAcceptsKeepTheirRoom() throws {
+        let server = try ServerProcess.start(["--mode", "pool", "--max-connections", "1"])
+        #expect(try server.get("/").status == 200)
+        // What is waited for is the passing of accept timeouts themselves: nothing else shows.
+        let before = Instant.now
+        #expect(eventually(within: 5) { Instant.now.duration(since: before) >= .seconds(1) }, "ten accept timeouts pass")
+        for _ in 0..<3 {
+            #expect(try server.get("/", timeout: 3).status == 200)
+        }
+        server.signal(SIGTERM)
+        #expect(try server.waitForExit(timeout: 5) == .exited(0))
     }
 
     @Test(arguments: [ServerMode.epoll, .pool])

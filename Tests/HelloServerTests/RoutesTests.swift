@@ -4,7 +4,7 @@ import LinuxIO
 import Testing
 
 /// The routes of Docs/HTTP.md over real sockets, in all three modes.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 struct RoutesTests {
     static let modes = ServerMode.allCases
 

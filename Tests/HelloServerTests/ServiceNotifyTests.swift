@@ -78,6 +78,28 @@ struct ServiceNotifyTests {
         #expect(socket.next(within: 0.2) == nil, "nothing after STOPPING=1")
     }
 
+    /// systemd watches the process it started, the launcher: `READY=1` must come from it, and name
+    /// the daemon as the new main process, whose STOPPING=1 then counts (NotifyAccess=main).
+    @Test("--daemon: the launcher says READY=1 with MAINPID= the daemon's pid, and the daemon alone says STOPPING=1")
+    func daemonIsAnnouncedByItsLauncher() throws {
+        let directory = try TempDirectory()
+        defer { directory.remove() }
+        let socket = try NotifySocket(path: directory.path("notify"))
+        let pidFile = directory.path("server.pid")
+        let daemon = DaemonTests.DaemonGuard(pidFile: pidFile)
+        defer { daemon.kill() }
+        let launcher = try ServerProcess.runToExit(["--daemon", "--pid-file", pidFile], shell: "export NOTIFY_SOCKET='\(socket.name)'")
+        #expect(try launcher.waitForExit(timeout: 10) == .exited(0), "stderr: \(launcher.stderr.text)")
+        let pid = try #require(Int32(try CommandLineTests.contents(pidFile).trimmingCharacters(in: .newlines)))
+        let ready = try #require(socket.next())
+        #expect(ready.first == "READY=1")
+        #expect(ready.contains("MAINPID=\(pid)"), "\(ready)")
+        #expect(pid != launcher.pid)
+        #expect(socket.next(within: 0.3) == nil, "one READY=1, from the launcher")
+        kill(pid, SIGTERM)
+        #expect(try #require(socket.next()).first == "STOPPING=1")
+    }
+
     @Test("an abstract-namespace NOTIFY_SOCKET (@name) is reached too")
     func abstractSocket() throws {
         let socket = try NotifySocket(abstract: "hello-server-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

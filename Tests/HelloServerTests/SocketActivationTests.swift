@@ -74,7 +74,9 @@ struct SocketActivationTests {
         Refusal(name: "two sockets", shell: "export LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=web:admin", descriptor: listeningDescriptor,
                 error: "error: socket activation: 2 sockets were passed (web:admin); hello-server serves exactly one (one ListenStream= in the .socket unit)"),
         Refusal(name: "a malformed count", shell: "export LISTEN_PID=$$ LISTEN_FDS=three", descriptor: listeningDescriptor,
-                error: "error: socket activation: LISTEN_FDS=three is not a count of descriptors"),
+                error: "error: socket activation: LISTEN_FDS=three is not a number"),
+        Refusal(name: "a malformed LISTEN_PID", shell: "export LISTEN_PID=me LISTEN_FDS=1", descriptor: listeningDescriptor,
+                error: "error: socket activation: LISTEN_PID=me is not a number"),
     ]
 
     @Test("a descriptor that is not one listening TCP socket: a one-line error and exit 1", arguments: refusals)
@@ -94,11 +96,21 @@ struct SocketActivationTests {
 
     @Test("systemd-socket-activate's socket is served", .enabled(if: FileManager.default.isExecutableFile(atPath: systemdSocketActivate), "needs systemd-socket-activate (apt-get install systemd)"))
     func servesUnderSystemdSocketActivate() throws {
-        // The tool needs a port number: take a free one from the kernel, then let it bind that.
-        let port = try Self.systemdListener().localAddress().port
-        let child = try ChildProcess(
-            executable: Self.systemdSocketActivate,
-            arguments: [Self.systemdSocketActivate, "--listen=127.0.0.1:\(port)", try ServerProcess.executable().path, "--mode", "epoll"])
+        // The tool needs a port number: take a free one from the kernel, then let it bind that;
+        // if something took the port in between, the tool exits, and another is tried.
+        var launched: (child: ChildProcess, port: UInt16)?
+        for _ in 0..<5 where launched == nil {
+            let port = try Self.systemdListener().localAddress().port
+            let child = try ChildProcess(
+                executable: Self.systemdSocketActivate,
+                arguments: [Self.systemdSocketActivate, "--listen=127.0.0.1:\(port)", try ServerProcess.executable().path, "--mode", "epoll"])
+            if eventually(within: 10, { child.stderr.text.contains("Listening on") || !child.isRunning }), child.isRunning {
+                launched = (child, port)
+            } else {
+                child.killAndReap(timeout: 5)
+            }
+        }
+        let (child, port) = try #require(launched, "systemd-socket-activate could not listen on a free port")
         defer { child.killAndReap(timeout: 5) }
         // The tool listens first, and execs the server at the first connection, which waits in
         // the backlog meanwhile.

@@ -3,7 +3,7 @@ import HelloServer
 import Testing
 
 /// `--root`: files with their Content-Type, and never a byte from outside the root.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(3)))
 final class StaticFilesTests {
     let base: URL
     let root: URL

@@ -8,9 +8,13 @@ import Logging
 /// `wakeInterval` (SO_RCVTIMEO) to look at the shutdown flag, so no other thread ever needs to
 /// touch the listener: a shutdown(2) would reset every connection in the backlog, and an
 /// inherited listener must stay listening for the next instance. At shutdown a listener of its
-/// own is drained first, for `ServerContext.shutdownGrace` at most (what the kernel completed is
-/// accepted and served: net.ipv4.tcp_migrate_req aside, closing it would reset those). Resource exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM)
-/// pauses it briefly instead of spinning, and is logged once per episode.
+/// own is drained first (pool mode), for `ServerContext.shutdownGrace` at most: what the kernel
+/// completed is accepted and served, where closing would reset it (net.ipv4.tcp_migrate_req
+/// aside). Blocking mode cannot drain while it serves the one connection in progress, so it
+/// refuses new connections at once instead (`refuseNewConnections`), and a --reuse-port sibling
+/// gets them. Every room `waitForRoom` gave that no connection used is given back. Resource
+/// exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses it briefly instead of spinning, and is
+/// logged once per episode.
 final class AcceptLoop: Sendable {
     let listener: Socket
     let origin: ListenerOrigin
@@ -29,8 +33,9 @@ final class AcceptLoop: Sendable {
     }
 
     /// Calls `handle` with each accepted connection until shutdown; `waitForRoom` runs before
-    /// each accept (the `--max-connections` gate).
-    func run(waitForRoom: () -> Void = {}, _ handle: (consuming Socket, SocketAddress?) -> Void) {
+    /// each accept (the `--max-connections` gate), and `returnRoom` when that accept brought no
+    /// connection (a timeout, an aborted one, an error), so no room is lost.
+    func run(waitForRoom: () -> Void = {}, returnRoom: () -> Void = {}, _ handle: (consuming Socket, SocketAddress?) -> Void) {
         // The last time accept ran out of descriptors or memory: an episode lasts until a
         // whole second passes without it, and is logged once.
         var lastExhaustion: Instant?
@@ -44,10 +49,14 @@ final class AcceptLoop: Sendable {
             waitForRoom()
             do {
                 var peer: SocketAddress?
-                guard let client = try listener.accept(peer: &peer) else { continue }
+                guard let client = try listener.accept(peer: &peer) else {
+                    returnRoom()
+                    continue
+                }
                 context.stats.accepted.add()
                 handle(client, peer)
             } catch {
+                returnRoom()
                 if draining {
                     stopListening()
                     return
@@ -75,6 +84,12 @@ final class AcceptLoop: Sendable {
     /// instance.
     private func stopListening() {
         if origin == .bound { try? listener.shutdown(.both) }
+    }
+
+    /// At shutdown, for a loop that will not drain: stops listening now (the blocked accept
+    /// fails at once, and the loop ends).
+    func refuseNewConnections() {
+        stopListening()
     }
 
     /// Whether a connection waits to be accepted, without waiting for one.

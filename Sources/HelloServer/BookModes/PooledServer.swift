@@ -27,7 +27,7 @@ final class PooledServer: Server {
     /// runs the accept loop on the calling thread.
     func run() throws(ServerError) {
         let pool = try context.startWorkerPool()
-        loop.run(waitForRoom: permits.acquire) { client, peer in
+        loop.run(waitForRoom: permits.acquire, returnRoom: permits.release) { client, peer in
             let connection = PooledConnection(client, permits: permits)
             let acceptedAt = Instant.now
             do {

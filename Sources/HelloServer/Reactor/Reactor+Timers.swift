@@ -51,7 +51,7 @@ extension Reactor {
         expired = due
         if let end = graceDeadline, end <= now {
             graceDeadline = nil
-            closeWithoutRequests(keepingQuiet: false)
+            closeWithoutRequests(keepingReaders: false)
         }
         if let resume = resumeAcceptingAt, resume <= now {
             resumeAcceptingAt = nil

@@ -143,8 +143,8 @@ struct Reactor: ~Copyable {
     /// connection is read once, so a request that arrived in this very loop iteration, or with
     /// a connection just accepted, is answered rather than cut off.
     ///
-    /// A connection with no request in progress (sent nothing yet, or idle between requests) is
-    /// kept for the shutdown grace: its client's next request may be on its way.
+    /// A connection still reading (sent nothing yet, idle between requests, or a request begun)
+    /// is kept for the shutdown grace: its client's request may be on its way.
     private mutating func beginStopping() {
         stopping = true
         if listener?.origin == .bound { acceptConnections(atMost: Int.max) }
@@ -154,14 +154,14 @@ struct Reactor: ~Copyable {
             readAndParse(connection)
         }
         graceDeadline = context.graceDeadline ?? .after(ServerContext.shutdownGrace)
-        closeWithoutRequests(keepingQuiet: true)
+        closeWithoutRequests(keepingReaders: true)
     }
 
     /// At shutdown: closes every connection that holds no complete request (but, with
-    /// `keepingQuiet`, those with no request begun: unused or idle).
-    mutating func closeWithoutRequests(keepingQuiet: Bool) {
+    /// `keepingReaders`, those still reading, for the grace).
+    mutating func closeWithoutRequests(keepingReaders: Bool) {
         for connection in table.all where connection.isReading || connection.state == .lingering {
-            if keepingQuiet && (connection.state == .reading(.unused) || connection.state == .reading(.idle)) { continue }
+            if keepingReaders && connection.isReading { continue }
             close(connection)
         }
     }
