@@ -57,7 +57,9 @@ final class AcceptLoop: Sendable {
                 handle(client, peer)
             } catch {
                 returnRoom()
-                if draining {
+                // Read again: in blocking mode the shutdown's refuseNewConnections is what failed
+                // the accept in progress.
+                if context.isShuttingDown {
                     stopListening()
                     return
                 }

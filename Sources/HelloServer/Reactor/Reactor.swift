@@ -47,8 +47,8 @@ struct Reactor: ~Copyable {
     var handedOffSinceWake = false
     var listenerWatched = false
     var resumeAcceptingAt: Instant?
-    /// During a shutdown, until when connections that have sent nothing yet are kept
-    /// (`ServerContext.shutdownGrace`).
+    /// During a shutdown, until when connections still reading are kept
+    /// (`ServerContext.shutdownGrace`); nil before the shutdown and after the grace.
     var graceDeadline: Instant?
     /// Pauses in the current exhaustion episode (0: none), so it is logged once, not per attempt.
     var acceptPauses = 0
@@ -134,8 +134,8 @@ struct Reactor: ~Copyable {
 
     // MARK: Shutdown
 
-    /// Stops accepting, closes every connection that holds no complete request; the others
-    /// finish (their last response says `Connection: close`) and close when written.
+    /// Stops accepting; connections with complete requests finish (their last response says
+    /// `Connection: close`) and close when written, and the others close when the grace ends.
     ///
     /// What the kernel already holds counts as sent: a listener of our own is drained first
     /// (closing it would reset every connection still in its backlog, unless
