@@ -164,7 +164,7 @@ struct CommandLineTests {
         #expect(server.stdout.text == server.listeningLine + "\n")
     }
 
-    @Test("an idle server stops on SIGTERM at once and logs nothing worse than info", arguments: modes)
+    @Test("an idle server stops on SIGTERM promptly and logs nothing worse than info", arguments: modes)
     func idleShutdownIsQuickAndQuiet(mode: ServerMode) throws {
         let server = try ServerProcess.start(["--mode", mode.rawValue])
         #expect(try server.get().status == 200)
@@ -172,8 +172,9 @@ struct CommandLineTests {
         let start = clock.now
         server.signal(SIGTERM)
         #expect(try server.waitForExit(timeout: 5) == .exited(0))
-        // The accept loop wakes within its 100 ms timeout; nothing waits for the grace.
-        #expect(clock.now - start < .milliseconds(1000))
+        // Nothing waits for the grace or a client; the bound leaves room for a sanitizer's exit
+        // (about 1 s under TSan).
+        #expect(clock.now - start < .seconds(3))
         let levels = server.stderr.lines.filter { !$0.isEmpty }.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
         #expect(levels.allSatisfy { $0 == "info" }, "stderr: \(server.stderr.text)")
     }
