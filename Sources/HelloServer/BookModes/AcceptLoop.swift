@@ -11,7 +11,7 @@ import Logging
 /// own is drained first (pool mode), for `ServerContext.shutdownGrace` at most: what the kernel
 /// completed is accepted and served, where closing would reset it (net.ipv4.tcp_migrate_req
 /// aside). Blocking mode cannot drain while it serves the one connection in progress, so it
-/// refuses new connections at once instead (`refuseNewConnections`), and a --reuse-port sibling
+/// refuses new connections at once instead (`stopListening`), and a --reuse-port sibling
 /// gets them. Every room `waitForRoom` gave that no connection used is given back. Resource
 /// exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses it briefly instead of spinning, and is
 /// logged once per episode.
@@ -57,7 +57,7 @@ final class AcceptLoop: Sendable {
                 handle(client, peer)
             } catch {
                 returnRoom()
-                // Read again: in blocking mode the shutdown's refuseNewConnections is what failed
+                // Read again: in blocking mode the shutdown's stopListening is what failed
                 // the accept in progress.
                 if context.isShuttingDown {
                     stopListening()
@@ -81,17 +81,12 @@ final class AcceptLoop: Sendable {
         }
     }
 
-    /// Ends listening once drained, as closing would (the server may outlive the loop): the
-    /// kernel refuses new connections. An inherited listener is left as it is, for the next
-    /// instance.
-    private func stopListening() {
+    /// Ends listening, as closing would (the server may outlive the loop): the kernel refuses
+    /// new connections, and a blocked accept fails at once. Called once drained, or at the
+    /// shutdown by a loop that will not drain (blocking mode). An inherited listener is left
+    /// as it is, for the next instance.
+    func stopListening() {
         if origin == .bound { try? listener.shutdown(.both) }
-    }
-
-    /// At shutdown, for a loop that will not drain: stops listening now (the blocked accept
-    /// fails at once, and the loop ends).
-    func refuseNewConnections() {
-        stopListening()
     }
 
     /// Whether a connection waits to be accepted, without waiting for one.

@@ -32,6 +32,6 @@ final class BlockingServer: Server {
         if context.beginShutdown() {
             context.logger.info("shutting down: no new connections; finishing the one in progress")
         }
-        loop.refuseNewConnections()
+        loop.stopListening()
     }
 }

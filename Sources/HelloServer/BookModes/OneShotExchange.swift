@@ -99,8 +99,8 @@ struct OneShotExchange {
     /// `closeOnShutdown` (nothing sent yet), a shutdown ends the wait after the shutdown grace.
     private mutating func receive(_ socket: borrowing Socket, until deadline: Instant, closeOnShutdown: Bool) -> Received {
         var deadline = deadline
+        // Once the shutdown is seen, only the grace is left: the shutdown is no longer watched.
         var watchesShutdown = closeOnShutdown
-        var inGrace = false
         while true {
             let shutdownFD = context.shutdownEvent.rawValue
             let ready: [Poll.Events]
@@ -112,11 +112,10 @@ struct OneShotExchange {
             if ready[0].isEmpty {
                 if !ready[1].isEmpty, let graceEnd = context.graceDeadline {
                     watchesShutdown = false
-                    inGrace = true
                     deadline = min(deadline, graceEnd)
                     continue
                 }
-                if deadline.hasPassed { return inGrace ? .closed : .timedOut }
+                if deadline.hasPassed { return closeOnShutdown && !watchesShutdown ? .closed : .timedOut }
                 continue
             }
             let result: IOResult
